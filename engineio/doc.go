@@ -1,0 +1,29 @@
+// Package engineio implements the server side of Engine.IO protocol 4, the
+// transport layer under Socket.IO, wire-compatible with Node's engine.io 6.
+//
+// A Server is an http.Handler. Each client gets a session (a *Socket) that
+// carries opaque text and binary messages over HTTP long-polling, WebSocket,
+// or polling first and WebSocket after an upgrade; the application sees one
+// ordered stream of messages and one close event with Node's reason strings,
+// whichever transport carries them.
+//
+// The model, chosen for many idle connections:
+//
+//   - A WebSocket session keeps one goroutine, its reader. The HTTP handler
+//     returns right after the upgrade, and a writer goroutine runs only while
+//     the session's queue holds data.
+//   - Send never blocks. It appends to a bounded per-session queue; a session
+//     whose queue overflows is closed instead of slowing its senders down.
+//   - A Message may be sent to many sessions: it is encoded once and every
+//     recipient writes the same bytes.
+//   - Heartbeats are timers, not goroutines. The server pings; the pong
+//     deadline is checked by a timer and again on every request, so a late
+//     timer never lets an expired session answer.
+//   - Incoming messages of a session are delivered one at a time in arrival
+//     order. A polling POST is answered only after its messages are handled,
+//     so replies queued by the handlers ride the client's next poll.
+//
+// Refused requests get Node's JSON errors ({"code":N,"message":"…"}) and
+// statuses, checked in Node's order; refused WebSocket upgrades are answered
+// with a plain 400 before any 101.
+package engineio

@@ -1,0 +1,158 @@
+package engineio
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// servePoll answers a polling GET: it waits until something is queued (or
+// the session closes, or an upgrade needs the poll released) and writes every
+// queued packet as one payload.
+func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.pollActive {
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusBadRequest)
+		s.close(ReasonTransportError, errOverlap)
+		return
+	}
+	s.pollActive = true
+	for len(s.queue) == 0 && s.state != stateClosed && s.upgrade != upgradeProbed && s.ws == nil {
+		s.mu.Unlock()
+		select {
+		case <-s.wake:
+		case <-r.Context().Done():
+			s.mu.Lock()
+			s.pollActive = false
+			s.mu.Unlock()
+			s.close(ReasonTransportError, errPollClosed)
+			return
+		}
+		s.mu.Lock()
+	}
+	var batch []*Message
+	if s.upgrade == upgradeProbed || (s.ws != nil && s.state != stateClosed) {
+		// The client is moving to WebSocket: release its poll with a noop
+		// and keep the queue for the new transport.
+		batch = []*Message{s.srv.noopMsg}
+	} else {
+		batch = s.takeQueueLocked()
+	}
+	s.mu.Unlock()
+
+	closing := len(batch) > 0 && batch[len(batch)-1] == s.srv.closeMsg
+	s.srv.writePayload(w, r, batch)
+	if batch[0] != s.srv.noopMsg {
+		s.returnQueue(batch)
+	}
+
+	s.mu.Lock()
+	s.pollActive = false
+	s.mu.Unlock()
+	if closing {
+		s.close(ReasonForcedClose, nil)
+	}
+}
+
+// servePost takes a polling POST: every packet is handled before the answer,
+// so a client that posts and then polls finds every reply already queued.
+func (s *Socket) servePost(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.postActive {
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusBadRequest)
+		s.close(ReasonTransportError, errOverlap)
+		return
+	}
+	s.postActive = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.postActive = false
+		s.mu.Unlock()
+	}()
+
+	if r.Header.Get("Content-Type") == "application/octet-stream" {
+		// Engine.IO v4 carries binary as base64 text in polling.
+		w.WriteHeader(http.StatusBadRequest)
+		s.close(ReasonTransportError, errBadContent)
+		return
+	}
+	body, err := readBody(r.Body, s.srv.opts.MaxHTTPBufferSize)
+	if errors.Is(err, errTooLarge) {
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		return
+	}
+	if err != nil {
+		s.close(ReasonTransportError, err)
+		return
+	}
+
+	s.readMu.Lock()
+	decodePayload(body, func(p packet, err error) bool {
+		if err != nil {
+			s.close(ReasonParseError, err)
+			return false
+		}
+		if p.typ == packetOpen {
+			s.close(ReasonTransportError, errUnexpectedOpen)
+			return false
+		}
+		return s.handlePacket(p)
+	})
+	s.readMu.Unlock()
+
+	h := w.Header()
+	h.Set("Content-Type", "text/html")
+	h.Set("Content-Length", "2")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, "ok")
+}
+
+var errTooLarge = errors.New("engineio: payload too large")
+
+// readBody reads at most limit bytes of body.
+func readBody(body io.Reader, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, errTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
+// writePayload writes msgs as one polling payload, compressed when the
+// client accepts it and the payload is large enough.
+func (srv *Server) writePayload(w http.ResponseWriter, r *http.Request, msgs []*Message) {
+	bp := srv.buffers.Get().(*[]byte)
+	payload := appendPayload((*bp)[:0], msgs)
+
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	h.Set("Cache-Control", "no-store")
+	body := payload
+	if c := srv.opts.HTTPCompression; !c.Disabled && len(payload) >= c.Threshold {
+		if enc := acceptedEncoding(r.Header.Get("Accept-Encoding")); enc != "" {
+			if z, err := compress(enc, payload); err == nil {
+				h.Set("Content-Encoding", enc)
+				body = z
+			}
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+
+	if cap(payload) <= 64<<10 {
+		*bp = payload[:0]
+		srv.buffers.Put(bp)
+	}
+}

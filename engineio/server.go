@@ -1,0 +1,277 @@
+package engineio
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/siogo/siogo/internal/sid"
+)
+
+// Server is an Engine.IO v4 server. It is an http.Handler: mount it under its
+// Path (by default "/engine.io/") on any mux.
+type Server struct {
+	opts     Options
+	upgrader websocket.Upgrader
+
+	writeBuffers sync.Pool // WebSocket write buffers, shared by idle connections
+	buffers      sync.Pool // polling payload buffers
+
+	// Control packets are shared by every session, like broadcast messages.
+	pingMsg, noopMsg, closeMsg *Message
+
+	mu       sync.RWMutex
+	sessions map[string]*Socket
+	closed   bool
+}
+
+// NewServer returns a server configured by opts.
+func NewServer(opts Options) *Server {
+	srv := &Server{
+		opts:     opts.withDefaults(),
+		pingMsg:  controlMessage(packetPing, ""),
+		noopMsg:  controlMessage(packetNoop, ""),
+		closeMsg: controlMessage(packetClose, ""),
+		sessions: make(map[string]*Socket),
+	}
+	srv.buffers.New = func() any { b := make([]byte, 0, 512); return &b }
+	srv.upgrader = srv.newUpgrader()
+	return srv
+}
+
+// ClientsCount returns the number of open sessions.
+func (srv *Server) ClientsCount() int {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	return len(srv.sessions)
+}
+
+// Session returns the open session with the given id, or nil.
+func (srv *Server) Session(id string) *Socket {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	return srv.sessions[id]
+}
+
+// Close ends every session with reason "server shutting down" and refuses
+// new ones. It does not wait for clients.
+func (srv *Server) Close() error {
+	srv.mu.Lock()
+	srv.closed = true
+	all := make([]*Socket, 0, len(srv.sessions))
+	for _, s := range srv.sessions {
+		all = append(all, s)
+	}
+	srv.mu.Unlock()
+	for _, s := range all {
+		s.close(ReasonServerShuttingDown, nil)
+	}
+	return nil
+}
+
+// ServeHTTP answers Engine.IO requests under the server's path.
+func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, srv.opts.Path) {
+		http.NotFound(w, r)
+		return
+	}
+	if c := srv.opts.CORS; c != nil {
+		if c.apply(w, r) {
+			return // preflight answered
+		}
+	}
+	query := r.URL.Query()
+	upgrade := websocket.IsWebSocketUpgrade(r)
+	s, rerr := srv.verify(r, query, upgrade)
+	if rerr == nil && s != nil && !s.checkPong() {
+		rerr = &requestError{code: codeUnknownSID}
+	}
+	if rerr != nil {
+		if upgrade {
+			rerr.writeUpgrade(w)
+		} else {
+			rerr.writeHTTP(w)
+		}
+		return
+	}
+	switch {
+	case s == nil && query.Get("EIO") != "4":
+		// Node takes anything but "4" for v3, which it refuses.
+		rerr = &requestError{code: codeUnsupportedProtocolVersion}
+		if upgrade {
+			rerr.writeUpgrade(w)
+		} else {
+			rerr.writeHTTP(w)
+		}
+	case s == nil && upgrade:
+		srv.serveDirectWebSocket(w, r)
+	case s == nil:
+		srv.handshakePolling(w, r)
+	case upgrade:
+		s.serveUpgrade(w, r)
+	case r.Method == http.MethodGet:
+		s.servePoll(w, r)
+	case r.Method == http.MethodPost:
+		s.servePost(w, r)
+	default:
+		w.WriteHeader(http.StatusInternalServerError)
+	}
+}
+
+// verify applies Node's checks, in Node's order: transport, origin, then the
+// session's existence and transport, or for a handshake the method, the
+// WebSocket upgrade and AllowRequest. It returns the session addressed, if any.
+func (srv *Server) verify(r *http.Request, q url.Values, upgrade bool) (*Socket, *requestError) {
+	transport := q.Get("transport")
+	if !slices.Contains(srv.opts.Transports, transport) {
+		return nil, &requestError{code: codeUnknownTransport}
+	}
+	if !validHeaderValue(r.Header.Get("Origin")) {
+		return nil, &requestError{code: codeBadRequest}
+	}
+	if id := q.Get("sid"); id != "" {
+		s := srv.Session(id)
+		if s == nil {
+			return nil, &requestError{code: codeUnknownSID}
+		}
+		current := s.Transport()
+		if upgrade {
+			if transport != WebSocket || current != Polling || srv.opts.DisableUpgrades {
+				return nil, &requestError{code: codeBadRequest}
+			}
+		} else if transport != current {
+			return nil, &requestError{code: codeBadRequest}
+		}
+		return s, nil
+	}
+	if r.Method != http.MethodGet {
+		return nil, &requestError{code: codeBadHandshakeMethod}
+	}
+	if transport == WebSocket && !upgrade {
+		return nil, &requestError{code: codeBadRequest}
+	}
+	if srv.opts.AllowRequest != nil {
+		if err := srv.opts.AllowRequest(r); err != nil {
+			return nil, &requestError{code: codeForbidden, message: err.Error()}
+		}
+	}
+	return nil, nil
+}
+
+// validHeaderValue reports whether v has only characters allowed in a header
+// value (Node's checkInvalidHeaderChar).
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func (srv *Server) newSocket(r *http.Request, transport string) *Socket {
+	return &Socket{
+		srv:       srv,
+		id:        sid.New(),
+		transport: transport,
+		wake:      make(chan struct{}, 1),
+		handshake: Handshake{
+			Header:     r.Header.Clone(),
+			Query:      r.URL.Query(),
+			RemoteAddr: r.RemoteAddr,
+			Host:       r.Host,
+			URL:        r.RequestURI,
+			Secure:     r.TLS != nil,
+			Time:       time.Now(),
+		},
+	}
+}
+
+// register adds a new session, tells the application, and queues the open
+// packet; false if the server is closed.
+func (srv *Server) register(s *Socket) bool {
+	srv.mu.Lock()
+	if srv.closed {
+		srv.mu.Unlock()
+		return false
+	}
+	srv.sessions[s.id] = s
+	srv.mu.Unlock()
+	if fn := srv.opts.OnConnection; fn != nil {
+		fn(s)
+	}
+	initial := []*Message{controlMessage(packetOpen, srv.openPayload(s))}
+	if p := srv.opts.InitialPacket; p != nil {
+		initial = append(initial, NewMessage(p, false))
+	}
+	s.open(initial)
+	return true
+}
+
+func (srv *Server) remove(s *Socket) {
+	srv.mu.Lock()
+	if srv.sessions[s.id] == s {
+		delete(srv.sessions, s.id)
+	}
+	srv.mu.Unlock()
+}
+
+// handshakePolling opens a polling session; the handshake GET is the
+// session's first poll and carries the open packet.
+func (srv *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
+	s := srv.newSocket(r, Polling)
+	if !srv.register(s) {
+		(&requestError{code: codeBadRequest}).writeHTTP(w)
+		return
+	}
+	if c := srv.sessionCookie(s.id); c != "" {
+		w.Header().Add("Set-Cookie", c)
+	}
+	s.servePoll(w, r)
+}
+
+// openPayload is the handshake JSON, with Node's keys in Node's order.
+func (srv *Server) openPayload(s *Socket) string {
+	b := make([]byte, 0, 128)
+	b = append(b, `{"sid":"`...)
+	b = append(b, s.id...)
+	b = append(b, `","upgrades":[`...)
+	if s.transport == Polling && !srv.opts.DisableUpgrades && slices.Contains(srv.opts.Transports, WebSocket) {
+		b = append(b, `"websocket"`...)
+	}
+	b = append(b, `],"pingInterval":`...)
+	b = strconv.AppendInt(b, srv.opts.PingInterval.Milliseconds(), 10)
+	b = append(b, `,"pingTimeout":`...)
+	b = strconv.AppendInt(b, srv.opts.PingTimeout.Milliseconds(), 10)
+	b = append(b, `,"maxPayload":`...)
+	b = strconv.AppendInt(b, srv.opts.MaxHTTPBufferSize, 10)
+	b = append(b, '}')
+	return string(b)
+}
+
+// sessionCookie returns the Set-Cookie value for a new session, or "".
+func (srv *Server) sessionCookie(id string) string {
+	tmpl := srv.opts.Cookie
+	if tmpl == nil {
+		return ""
+	}
+	c := *tmpl
+	c.Value = id
+	if c.Name == "" {
+		c.Name = "io"
+	}
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if c.SameSite == 0 {
+		c.SameSite = http.SameSiteLaxMode
+	}
+	return c.String()
+}
