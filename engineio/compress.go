@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
+	"io"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // acceptedEncoding picks gzip or deflate from an Accept-Encoding header, by
@@ -34,21 +36,34 @@ func acceptedEncoding(header string) string {
 	return best
 }
 
-// compress returns data compressed with enc ("gzip", or "deflate", which in
-// HTTP means the zlib format, as Node's zlib.createDeflate writes).
-func compress(enc string, data []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	var err error
-	if enc == "gzip" {
-		zw := gzip.NewWriter(&buf)
-		if _, err = zw.Write(data); err == nil {
-			err = zw.Close()
-		}
-	} else {
-		zw := zlib.NewWriter(&buf)
-		if _, err = zw.Write(data); err == nil {
-			err = zw.Close()
-		}
+// compressors keeps gzip and zlib writers for reuse: each holds hundreds of
+// kilobytes of state, too much to allocate per response.
+type compressors struct {
+	gzip, zlib sync.Pool
+}
+
+type resetWriter interface {
+	io.WriteCloser
+	Reset(io.Writer)
+}
+
+// compress appends data compressed with enc to dst: "gzip", or "deflate",
+// which in HTTP means the zlib format (what Node's zlib.createDeflate writes).
+func (c *compressors) compress(dst *bytes.Buffer, enc string, data []byte) error {
+	pool, fresh := &c.gzip, func() resetWriter { return gzip.NewWriter(nil) }
+	if enc == "deflate" {
+		pool, fresh = &c.zlib, func() resetWriter { return zlib.NewWriter(nil) }
 	}
-	return buf.Bytes(), err
+	zw, _ := pool.Get().(resetWriter)
+	if zw == nil {
+		zw = fresh()
+	}
+	zw.Reset(dst)
+	_, err := zw.Write(data)
+	if cerr := zw.Close(); err == nil {
+		err = cerr
+	}
+	zw.Reset(nil)
+	pool.Put(zw)
+	return err
 }

@@ -141,9 +141,10 @@ func (srv *Server) writePayload(w http.ResponseWriter, r *http.Request, msgs []*
 	body := payload
 	if c := srv.opts.HTTPCompression; !c.Disabled && len(payload) >= c.Threshold {
 		if enc := acceptedEncoding(r.Header.Get("Accept-Encoding")); enc != "" {
-			if z, err := compress(enc, payload); err == nil {
+			var z bytes.Buffer
+			if err := srv.compressors.compress(&z, enc, payload); err == nil {
 				h.Set("Content-Encoding", enc)
-				body = z
+				body = z.Bytes()
 			}
 		}
 	}

@@ -22,6 +22,7 @@ type Server struct {
 
 	writeBuffers sync.Pool // WebSocket write buffers, shared by idle connections
 	buffers      sync.Pool // polling payload buffers
+	compressors  compressors
 
 	// Control packets are shared by every session, like broadcast messages.
 	pingMsg, noopMsg, closeMsg *Message
