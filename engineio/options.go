@@ -61,7 +61,7 @@ type Options struct {
 	HTTPCompression HTTPCompression
 
 	// MaxBufferedPackets bounds the outgoing queue of one session (default
-	// 1024). A session whose queue overflows is closed with "transport error"
+	// 4096). A session whose queue overflows is closed with "transport error"
 	// rather than slowing down the senders.
 	MaxBufferedPackets int
 
@@ -120,7 +120,7 @@ func (o Options) withDefaults() Options {
 		o.HTTPCompression.Threshold = 1024
 	}
 	if o.MaxBufferedPackets <= 0 {
-		o.MaxBufferedPackets = 1024
+		o.MaxBufferedPackets = 4096
 	}
 	return o
 }

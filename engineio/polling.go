@@ -40,6 +40,9 @@ func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request) {
 		batch = []*Message{s.srv.noopMsg}
 	} else {
 		batch = s.takeQueueLocked()
+		if len(batch) == 0 { // closed between verify and now
+			batch = append(batch, s.srv.closeMsg)
+		}
 	}
 	s.mu.Unlock()
 
