@@ -1,0 +1,40 @@
+# make test runs every test on a fresh Debian machine: it installs what is
+# missing first, and says so.
+GO      ?= go
+BIN     := $(CURDIR)/.bin
+FIXTURE := $(BIN)/siogo-fixture
+
+.PHONY: test test-go test-compat deps run bench fuzz
+
+test: deps test-go test-compat
+
+deps:
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+		echo "make: installing nodejs and npm (apt-get)"; \
+		apt-get update && apt-get install -y nodejs npm; }
+	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+		echo "make: installing npm packages (npm ci)"; npm ci --no-audit --no-fund; fi
+
+test-go:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+test-compat: deps
+	$(GO) build -o $(FIXTURE) ./compat-tests/fixture
+	SIOGO_FIXTURE=$(FIXTURE) npm run --silent test:compat
+
+run:
+	$(GO) run ./cmd/siogo
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# fuzz runs every fuzz target for FUZZTIME each.
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
