@@ -20,7 +20,7 @@ func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.pollActive = true
-	for len(s.queue) == 0 && s.state != stateClosed && s.upgrade != upgradeProbed && s.ws == nil {
+	for len(s.queue) == 0 && s.state != stateClosed && s.probe == nil && s.ws == nil {
 		s.mu.Unlock()
 		select {
 		case <-s.wake:
@@ -34,9 +34,9 @@ func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 	}
 	var batch []*Message
-	if s.upgrade == upgradeProbed || (s.ws != nil && s.state != stateClosed) {
-		// The client is moving to WebSocket: release its poll with a noop
-		// and keep the queue for the new transport.
+	if s.state != stateClosed && (s.probe != nil || s.ws != nil) {
+		// The client is moving to WebSocket: every poll is released with a
+		// noop, and the queue waits for the new transport.
 		batch = []*Message{s.srv.noopMsg}
 	} else {
 		batch = s.takeQueueLocked()

@@ -141,12 +141,13 @@ func (srv *Server) verify(r *http.Request, q url.Values, upgrade bool) (*Socket,
 		if s == nil {
 			return nil, &requestError{code: codeUnknownSID}
 		}
-		current := s.Transport()
 		if upgrade {
-			if transport != WebSocket || current != Polling || srv.opts.DisableUpgrades {
+			// One WebSocket per session: refuse, before the 101, a second
+			// probe or a WebSocket for a session that already has one.
+			if transport != WebSocket || !s.upgradable() || srv.opts.DisableUpgrades {
 				return nil, &requestError{code: codeBadRequest}
 			}
-		} else if transport != current {
+		} else if transport != s.Transport() {
 			return nil, &requestError{code: codeBadRequest}
 		}
 		return s, nil

@@ -29,14 +29,6 @@ const (
 	stateClosed
 )
 
-type upgradeState uint8
-
-const (
-	upgradeNone    upgradeState = iota
-	upgradeProbing              // a WebSocket for this sid is open, not yet probed
-	upgradeProbed               // "3probe" sent: every poll gets a noop until "5"
-)
-
 var (
 	errOverlap        = errors.New("engineio: overlapping request from client")
 	errPollClosed     = errors.New("engineio: poll connection closed prematurely")
@@ -74,8 +66,7 @@ type Socket struct {
 	ws           *websocket.Conn
 	b64          bool // the WebSocket client wants binary as base64 text
 	flushing     bool // a flusher goroutine owns the WebSocket's writes
-	probe        *websocket.Conn
-	upgrade      upgradeState
+	probe        *websocket.Conn // the WebSocket being upgraded to, if any
 	upgradeTimer *time.Timer
 
 	// heartbeat
@@ -222,7 +213,13 @@ func (s *Socket) finishLocked(reason string, cause error) func() {
 	clear(s.queue)
 	s.queue = s.queue[:0]
 	if s.pollActive {
-		s.queue = append(s.queue, s.srv.closeMsg)
+		// Node answers a pending poll with a close packet, except when the
+		// client itself closed, where the poll is just released.
+		last := s.srv.closeMsg
+		if reason == ReasonTransportClose {
+			last = s.srv.noopMsg
+		}
+		s.queue = append(s.queue, last)
 		s.kickLocked()
 	}
 	ws := s.ws

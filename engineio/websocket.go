@@ -60,16 +60,23 @@ func (s *Socket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(s.srv.opts.MaxHTTPBufferSize)
 	s.mu.Lock()
-	if s.state != stateOpen || s.upgrade != upgradeNone || s.ws != nil {
+	if s.state != stateOpen || s.probe != nil || s.ws != nil { // lost a race
 		s.mu.Unlock()
 		conn.Close()
 		return
 	}
 	s.probe = conn
-	s.upgrade = upgradeProbing
 	s.upgradeTimer = time.AfterFunc(s.srv.opts.UpgradeTimeout, func() { s.abortUpgrade(conn) })
+	s.kickLocked() // from now on polls are answered with a noop
 	s.mu.Unlock()
 	go s.readProbe(conn, r.URL.Query().Get("b64") != "")
+}
+
+// upgradable reports whether the session may start an upgrade now.
+func (s *Socket) upgradable() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state == stateOpen && s.probe == nil && s.ws == nil
 }
 
 // readProbe runs the upgrade dance on a probe WebSocket: "2probe" is answered
@@ -94,12 +101,6 @@ func (s *Socket) readProbe(conn *websocket.Conn, b64 bool) {
 				s.abortUpgrade(conn)
 				return
 			}
-			s.mu.Lock()
-			if s.probe == conn {
-				s.upgrade = upgradeProbed
-				s.kickLocked() // release the pending poll with a noop
-			}
-			s.mu.Unlock()
 		case p.typ == packetUpgrade:
 			if !s.completeUpgrade(conn, b64) {
 				conn.Close()
@@ -122,7 +123,6 @@ func (s *Socket) completeUpgrade(conn *websocket.Conn, b64 bool) bool {
 	}
 	s.upgradeTimer.Stop()
 	s.probe = nil
-	s.upgrade = upgradeNone
 	s.ws = conn
 	s.b64 = b64
 	s.transport = WebSocket
@@ -151,7 +151,6 @@ func (s *Socket) cancelUpgradeLocked() {
 	s.upgradeTimer.Stop()
 	s.probe.Close()
 	s.probe = nil
-	s.upgrade = upgradeNone
 }
 
 // readWebSocket reads the session's WebSocket until it fails or the session
