@@ -105,22 +105,56 @@ func (s *Socket) OnClose(fn func(reason string, cause error)) {
 }
 
 // Send queues m for the client. It does not wait for the write.
-func (s *Socket) Send(m *Message) error {
-	m.sends.Add(1)
+func (s *Socket) Send(m *Message) error { return s.SendMessages(m) }
+
+// SendMessages queues msgs together: no other message gets between them,
+// which a packet split over several messages (Socket.IO binary attachments)
+// needs. It does not wait for the write.
+func (s *Socket) SendMessages(msgs ...*Message) error {
+	_, err := s.send(msgs, false)
+	return err
+}
+
+// SendVolatile queues msgs together only if the transport can take them
+// now; otherwise they are dropped, as Node drops volatile packets. It reports
+// whether they were queued.
+func (s *Socket) SendVolatile(msgs ...*Message) bool {
+	ok, _ := s.send(msgs, true)
+	return ok
+}
+
+func (s *Socket) send(msgs []*Message, volatile bool) (bool, error) {
+	for _, m := range msgs {
+		m.sends.Add(1)
+	}
 	s.mu.Lock()
 	if s.state != stateOpen {
 		s.mu.Unlock()
-		return ErrClosed
+		return false, ErrClosed
 	}
-	if len(s.queue) >= s.srv.opts.MaxBufferedPackets {
+	if volatile && !s.writableLocked() {
+		s.mu.Unlock()
+		return false, nil
+	}
+	if len(s.queue)+len(msgs) > s.srv.opts.MaxBufferedPackets {
 		fire := s.finishLocked(ReasonTransportError, ErrQueueFull)
 		s.mu.Unlock()
 		fire()
-		return ErrQueueFull
+		return false, ErrQueueFull
 	}
-	s.enqueueLocked(m)
+	s.queue = append(s.queue, msgs...)
+	s.kickLocked()
 	s.mu.Unlock()
-	return nil
+	return true, nil
+}
+
+// writableLocked reports whether a write would go out now: nothing is
+// waiting in the queue and, over polling, a GET is there to carry it.
+func (s *Socket) writableLocked() bool {
+	if len(s.queue) > 0 || s.probe != nil {
+		return false
+	}
+	return s.ws != nil || s.pollActive
 }
 
 // SendText queues a text message.
