@@ -64,8 +64,8 @@ type Socket struct {
 
 	// websocket
 	ws           *websocket.Conn
-	b64          bool // the WebSocket client wants binary as base64 text
-	flushing     bool // a flusher goroutine owns the WebSocket's writes
+	b64          bool            // the WebSocket client wants binary as base64 text
+	flushing     bool            // a flusher goroutine owns the WebSocket's writes
 	probe        *websocket.Conn // the WebSocket being upgraded to, if any
 	upgradeTimer *time.Timer
 
