@@ -34,9 +34,9 @@ func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 	}
 	var batch []*Message
-	if s.state != stateClosed && (s.probe != nil || s.ws != nil) {
-		// The client is moving to WebSocket: every poll is released with a
-		// noop, and the queue waits for the new transport.
+	if s.state != stateClosed && (s.ws != nil || s.probe != nil && len(s.queue) == 0) {
+		// The client is moving to WebSocket: a poll is answered at once,
+		// with what is queued (as Node does) or else a noop.
 		batch = []*Message{s.srv.noopMsg}
 	} else {
 		batch = s.takeQueueLocked()
