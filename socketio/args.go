@@ -1,0 +1,48 @@
+package socketio
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/siogo/siogo/internal/binjson"
+)
+
+// Raw is one argument as it travels: its JSON text and the attachments its
+// binary placeholders point to. Emitting a Raw sends it back unchanged, so
+// a server can relay arguments it never decodes, binary included.
+type Raw = binjson.Raw
+
+// Args are the arguments of an event or an ack as received. Each one stays
+// raw JSON until it is decoded, once, into the type the caller asks for.
+type Args struct {
+	raw         []json.RawMessage
+	attachments [][]byte
+}
+
+// Len returns the number of arguments.
+func (a *Args) Len() int { return len(a.raw) }
+
+// Decode decodes argument i into v, a pointer. Binary values decode into
+// []byte (also inside any, []any and map[string]any).
+func (a *Args) Decode(i int, v any) error {
+	if i < 0 || i >= len(a.raw) {
+		return fmt.Errorf("socketio: argument %d of %d", i, len(a.raw))
+	}
+	if err := binjson.Unmarshal(a.raw[i], a.attachments, v); err != nil {
+		return fmt.Errorf("socketio: argument %d: %w", i, err)
+	}
+	return nil
+}
+
+// Raw returns argument i as received.
+func (a *Args) Raw(i int) Raw { return Raw{JSON: a.raw[i], Attachments: a.attachments} }
+
+// Values returns every argument as a Raw, ready to be emitted again:
+// socket.Emit("echo", args.Values()...).
+func (a *Args) Values() []any {
+	out := make([]any, len(a.raw))
+	for i := range a.raw {
+		out[i] = a.Raw(i)
+	}
+	return out
+}

@@ -1,0 +1,363 @@
+package socketio
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/siogo/siogo/internal/sid"
+)
+
+// InMemoryAdapter is the default adapter: rooms and broadcasts on this
+// server only. Cluster adapters wrap it for the local part of their work.
+// With connection state recovery on, it also keeps the sessions of
+// disconnected sockets and the packets they may have missed.
+type InMemoryAdapter struct {
+	nsp *Namespace
+
+	mu    sync.RWMutex
+	rooms map[Room]map[SocketID]struct{}
+	sids  map[SocketID]map[Room]struct{}
+
+	recovery *RecoveryOptions
+	rmu      sync.Mutex
+	sessions map[string]*storedSession
+	packets  []storedPacket
+	prefix   string // makes offsets unique across servers and restarts
+	seq      uint64
+	sweeper  *time.Timer
+}
+
+type storedSession struct {
+	SessionToPersist
+	disconnectedAt time.Time
+}
+
+type storedPacket struct {
+	id        string
+	rooms     []Room
+	except    []Room
+	packet    *Packet
+	emittedAt time.Time
+}
+
+// sweepInterval is how often expired sessions and packets are dropped.
+const sweepInterval = time.Minute
+
+// NewInMemoryAdapter returns the in-memory adapter of nsp.
+func NewInMemoryAdapter(nsp *Namespace) *InMemoryAdapter {
+	a := &InMemoryAdapter{
+		nsp:   nsp,
+		rooms: make(map[Room]map[SocketID]struct{}),
+		sids:  make(map[SocketID]map[Room]struct{}),
+	}
+	if r := nsp.srv.opts.ConnectionStateRecovery; r != nil {
+		a.recovery = r
+		a.sessions = make(map[string]*storedSession)
+		a.prefix = sid.New()[:8] + "."
+		a.sweeper = time.AfterFunc(sweepInterval, a.sweep)
+	}
+	return a
+}
+
+// AddAll adds a socket to rooms.
+func (a *InMemoryAdapter) AddAll(id SocketID, rooms []Room) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	mine := a.sids[id]
+	if mine == nil {
+		mine = make(map[Room]struct{}, len(rooms))
+		a.sids[id] = mine
+	}
+	for _, r := range rooms {
+		mine[r] = struct{}{}
+		members := a.rooms[r]
+		if members == nil {
+			members = make(map[SocketID]struct{})
+			a.rooms[r] = members
+		}
+		members[id] = struct{}{}
+	}
+}
+
+// Del removes a socket from a room.
+func (a *InMemoryAdapter) Del(id SocketID, room Room) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if mine := a.sids[id]; mine != nil {
+		delete(mine, room)
+	}
+	a.delFromRoomLocked(id, room)
+}
+
+func (a *InMemoryAdapter) delFromRoomLocked(id SocketID, room Room) {
+	if members := a.rooms[room]; members != nil {
+		delete(members, id)
+		if len(members) == 0 {
+			delete(a.rooms, room)
+		}
+	}
+}
+
+// DelAll removes a socket from every room.
+func (a *InMemoryAdapter) DelAll(id SocketID) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for r := range a.sids[id] {
+		a.delFromRoomLocked(id, r)
+	}
+	delete(a.sids, id)
+}
+
+// SocketRooms returns the rooms of a socket.
+func (a *InMemoryAdapter) SocketRooms(id SocketID) []Room {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]Room, 0, len(a.sids[id]))
+	for r := range a.sids[id] {
+		out = append(out, r)
+	}
+	return out
+}
+
+// Sockets returns the sockets in any of rooms, or all of them.
+func (a *InMemoryAdapter) Sockets(rooms []Room) []SocketID {
+	var out []SocketID
+	a.apply(&BroadcastOptions{Rooms: rooms}, func(s *Socket) { out = append(out, s.id) })
+	return out
+}
+
+// Rooms returns every room with a socket in it.
+func (a *InMemoryAdapter) Rooms() []Room {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]Room, 0, len(a.rooms))
+	for r := range a.rooms {
+		out = append(out, r)
+	}
+	return out
+}
+
+// apply calls fn for every connected socket the options select. It holds
+// the adapter's read lock: fn must not change rooms.
+func (a *InMemoryAdapter) apply(opts *BroadcastOptions, fn func(*Socket)) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	nsp := a.nsp
+	nsp.mu.RLock()
+	defer nsp.mu.RUnlock()
+	visit := func(id SocketID) {
+		for _, r := range opts.Except {
+			if _, ok := a.rooms[r][id]; ok {
+				return
+			}
+		}
+		if s := nsp.sockets[id]; s != nil {
+			fn(s)
+		}
+	}
+	switch len(opts.Rooms) {
+	case 0:
+		for id := range nsp.sockets {
+			visit(id)
+		}
+	case 1:
+		for id := range a.rooms[opts.Rooms[0]] {
+			visit(id)
+		}
+	default:
+		seen := make(map[SocketID]struct{})
+		for _, r := range opts.Rooms {
+			for id := range a.rooms[r] {
+				if _, dup := seen[id]; !dup {
+					seen[id] = struct{}{}
+					visit(id)
+				}
+			}
+		}
+	}
+}
+
+// selected returns the sockets the options select, for operations that
+// change rooms or connections and so cannot run under the lock.
+func (a *InMemoryAdapter) selected(opts *BroadcastOptions) []*Socket {
+	var out []*Socket
+	a.apply(opts, func(s *Socket) { out = append(out, s) })
+	return out
+}
+
+// Broadcast sends p to the selected local sockets, encoded once.
+func (a *InMemoryAdapter) Broadcast(p *Packet, opts *BroadcastOptions) {
+	if a.recovery != nil && p.Type == PacketEvent && !p.HasID && !opts.Flags.Volatile {
+		a.store(p, opts)
+	}
+	msgs := EncodePacket(p)
+	volatile := opts.Flags.Volatile
+	a.apply(opts, func(s *Socket) { s.client.writeMessages(msgs, volatile) })
+}
+
+// BroadcastWithAck sends p and registers ack on every socket reached.
+func (a *InMemoryAdapter) BroadcastWithAck(p *Packet, opts *BroadcastOptions, clientCount func(int), ack func(*Args)) {
+	msgs := EncodePacket(p)
+	onAck := func(args *Args) {
+		if args != nil { // nil: the socket disconnected first
+			ack(args)
+		}
+	}
+	n := 0
+	a.apply(opts, func(s *Socket) {
+		n++
+		s.mu.Lock()
+		if s.acks == nil {
+			s.acks = make(map[uint64]func(*Args))
+		}
+		s.acks[p.ID] = onAck
+		s.mu.Unlock()
+		s.client.writeMessages(msgs, opts.Flags.Volatile)
+	})
+	clientCount(n)
+}
+
+// ServerCount is 1: this adapter knows no other server.
+func (a *InMemoryAdapter) ServerCount(context.Context) (int, error) { return 1, nil }
+
+// FetchSockets returns the selected local sockets.
+func (a *InMemoryAdapter) FetchSockets(_ context.Context, opts *BroadcastOptions) ([]*RemoteSocket, error) {
+	sockets := a.selected(opts)
+	out := make([]*RemoteSocket, 0, len(sockets))
+	for _, s := range sockets {
+		out = append(out, NewRemoteSocket(a.nsp, s.id, s.handshake, s.Rooms(), s.Data()))
+	}
+	return out, nil
+}
+
+// AddSockets makes the selected sockets join rooms.
+func (a *InMemoryAdapter) AddSockets(opts *BroadcastOptions, rooms []Room) {
+	for _, s := range a.selected(opts) {
+		a.AddAll(s.id, rooms)
+	}
+}
+
+// DelSockets makes the selected sockets leave rooms.
+func (a *InMemoryAdapter) DelSockets(opts *BroadcastOptions, rooms []Room) {
+	for _, s := range a.selected(opts) {
+		for _, r := range rooms {
+			a.Del(s.id, r)
+		}
+	}
+}
+
+// DisconnectSockets disconnects the selected sockets.
+func (a *InMemoryAdapter) DisconnectSockets(opts *BroadcastOptions, close bool) {
+	for _, s := range a.selected(opts) {
+		s.Disconnect(close)
+	}
+}
+
+// ServerSideEmit has no other server to reach.
+func (a *InMemoryAdapter) ServerSideEmit(context.Context, string, []any, func(*Args)) error {
+	return nil
+}
+
+// store gives p its offset (the last element of its data) and keeps it for
+// sockets that may reconnect.
+func (a *InMemoryAdapter) store(p *Packet, opts *BroadcastOptions) {
+	a.rmu.Lock()
+	defer a.rmu.Unlock()
+	a.seq++
+	id := a.prefix + strconv.FormatUint(a.seq, 36)
+	p.Data = appendOffset(p.Data, id)
+	a.packets = append(a.packets, storedPacket{
+		id: id, rooms: slices.Clone(opts.Rooms), except: slices.Clone(opts.Except),
+		packet: p, emittedAt: time.Now(),
+	})
+}
+
+// PersistSession keeps a disconnected socket's session.
+func (a *InMemoryAdapter) PersistSession(s *SessionToPersist) {
+	if a.recovery == nil {
+		return
+	}
+	a.rmu.Lock()
+	a.sessions[s.PID] = &storedSession{SessionToPersist: *s, disconnectedAt: time.Now()}
+	a.rmu.Unlock()
+}
+
+// RestoreSession returns a session and the packets it missed after offset,
+// or nil when the session is unknown or expired or the offset is gone.
+func (a *InMemoryAdapter) RestoreSession(pid, offset string) (*Session, error) {
+	if a.recovery == nil {
+		return nil, nil
+	}
+	a.rmu.Lock()
+	defer a.rmu.Unlock()
+	s := a.sessions[pid]
+	if s == nil {
+		return nil, nil
+	}
+	if time.Since(s.disconnectedAt) > a.recovery.MaxDisconnectionDuration {
+		delete(a.sessions, pid)
+		return nil, nil
+	}
+	i := slices.IndexFunc(a.packets, func(p storedPacket) bool { return p.id == offset })
+	if i < 0 {
+		return nil, nil
+	}
+	delete(a.sessions, pid)
+	out := &Session{SessionToPersist: s.SessionToPersist}
+	for _, p := range a.packets[i+1:] {
+		if shouldInclude(s.Rooms, p) {
+			out.MissedPackets = append(out.MissedPackets, p.packet)
+		}
+	}
+	return out, nil
+}
+
+// shouldInclude tells whether a socket in rooms would have received p.
+func shouldInclude(rooms []Room, p storedPacket) bool {
+	included := len(p.rooms) == 0
+	for _, r := range rooms {
+		if slices.Contains(p.except, r) {
+			return false
+		}
+		if !included && slices.Contains(p.rooms, r) {
+			included = true
+		}
+	}
+	return included
+}
+
+func (a *InMemoryAdapter) sweep() {
+	a.rmu.Lock()
+	defer a.rmu.Unlock()
+	if a.sweeper == nil {
+		return // closed
+	}
+	now := time.Now()
+	max := a.recovery.MaxDisconnectionDuration
+	for pid, s := range a.sessions {
+		if now.Sub(s.disconnectedAt) > max {
+			delete(a.sessions, pid)
+		}
+	}
+	keep := slices.IndexFunc(a.packets, func(p storedPacket) bool { return now.Sub(p.emittedAt) <= max })
+	if keep < 0 {
+		keep = len(a.packets)
+	}
+	clear(a.packets[:keep])
+	a.packets = a.packets[keep:]
+	a.sweeper.Reset(sweepInterval)
+}
+
+// Close stops the recovery sweeper.
+func (a *InMemoryAdapter) Close() error {
+	a.rmu.Lock()
+	if a.sweeper != nil {
+		a.sweeper.Stop()
+		a.sweeper = nil
+	}
+	a.rmu.Unlock()
+	return nil
+}

@@ -1,0 +1,460 @@
+package socketio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Errors returned to callers.
+var (
+	// ErrReservedEvent is returned when emitting an event name Socket.IO
+	// keeps for itself ("connect", "disconnect", ...).
+	ErrReservedEvent = errors.New("socketio: reserved event name")
+	// ErrTimeout is returned when acks did not arrive in time; Node's
+	// message is "operation has timed out".
+	ErrTimeout = errors.New("socketio: operation has timed out")
+	// ErrDisconnected is returned for an ack the socket can no longer get.
+	ErrDisconnected = errors.New("socketio: socket disconnected")
+)
+
+// AckFunc answers an event the client sent with an ack. Only the first call
+// sends anything.
+type AckFunc func(args ...any) error
+
+// Socket is one client's connection to one namespace.
+type Socket struct {
+	id        SocketID
+	pid       string
+	nsp       *Namespace
+	client    *client
+	handshake *Handshake
+
+	mu         sync.Mutex
+	connected  bool
+	recovered  bool
+	data       any
+	handlers   map[string][]*handler
+	anyIn      []*anyListener
+	anyOut     []*anyOutListener
+	middleware []func(event string, args *Args) error
+	onDisc     []func(reason string)
+	onDiscing  []func(reason string)
+	onErr      []func(error)
+	acks       map[uint64]func(*Args)
+}
+
+// ID returns the socket's id: 20 URL-safe characters, not the Engine.IO id.
+func (s *Socket) ID() SocketID { return s.id }
+
+// Namespace returns the socket's namespace.
+func (s *Socket) Namespace() *Namespace { return s.nsp }
+
+// Handshake returns the connection details and auth payload.
+func (s *Socket) Handshake() *Handshake { return s.handshake }
+
+// Recovered reports whether connection state recovery restored this socket.
+func (s *Socket) Recovered() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.recovered
+}
+
+// Connected reports whether the socket is connected.
+func (s *Socket) Connected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connected
+}
+
+// Data returns the application data attached to the socket (Node's
+// socket.data); it travels with FetchSockets and connection recovery.
+func (s *Socket) Data() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.data
+}
+
+// SetData attaches application data to the socket.
+func (s *Socket) SetData(v any) {
+	s.mu.Lock()
+	s.data = v
+	s.mu.Unlock()
+}
+
+// Transport returns the name of the transport the connection uses now.
+func (s *Socket) Transport() string { return s.client.conn.Transport() }
+
+// Join adds the socket to rooms.
+func (s *Socket) Join(rooms ...Room) { s.nsp.adapter.AddAll(s.id, rooms) }
+
+// Leave removes the socket from a room.
+func (s *Socket) Leave(room Room) { s.nsp.adapter.Del(s.id, room) }
+
+// Rooms returns the rooms the socket is in, its own id room included.
+func (s *Socket) Rooms() []Room { return s.nsp.adapter.SocketRooms(s.id) }
+
+// On registers a handler for an event. The handler is a func whose
+// parameters receive the event's arguments, decoded into their types
+// ([]byte for binary, Raw to keep one as it is, ...T for the rest), with an
+// optional last parameter of type AckFunc (or func(...any) error) when the
+// client asked for an ack. func(*Args) and func(*Args, AckFunc) get the
+// arguments undecoded. An argument that does not decode is reported to the
+// OnError handlers and the handler is not called.
+func (s *Socket) On(event string, fn any) error {
+	h, err := newHandler(fn)
+	if err != nil {
+		return fmt.Errorf("socketio: On(%q): %w", event, err)
+	}
+	s.mu.Lock()
+	if s.handlers == nil {
+		s.handlers = make(map[string][]*handler)
+	}
+	s.handlers[event] = append(s.handlers[event], h)
+	s.mu.Unlock()
+	return nil
+}
+
+// Off removes every handler of an event.
+func (s *Socket) Off(event string) {
+	s.mu.Lock()
+	delete(s.handlers, event)
+	s.mu.Unlock()
+}
+
+type anyListener struct{ fn func(event string, args *Args) }
+type anyOutListener struct{ fn func(event string, args []any) }
+
+// OnAny registers a handler called for every incoming event, before the
+// event's own handlers.
+func (s *Socket) OnAny(fn func(event string, args *Args)) {
+	s.mu.Lock()
+	s.anyIn = append(s.anyIn, &anyListener{fn})
+	s.mu.Unlock()
+}
+
+// PrependAny registers a catch-all handler that runs before the others.
+func (s *Socket) PrependAny(fn func(event string, args *Args)) {
+	s.mu.Lock()
+	s.anyIn = append([]*anyListener{{fn}}, s.anyIn...)
+	s.mu.Unlock()
+}
+
+// OffAny removes every catch-all handler.
+func (s *Socket) OffAny() {
+	s.mu.Lock()
+	s.anyIn = nil
+	s.mu.Unlock()
+}
+
+// OnAnyOutgoing registers a handler called for every event the server
+// sends to this socket.
+func (s *Socket) OnAnyOutgoing(fn func(event string, args []any)) {
+	s.mu.Lock()
+	s.anyOut = append(s.anyOut, &anyOutListener{fn})
+	s.mu.Unlock()
+}
+
+// Use adds a middleware run for every incoming event; an error stops the
+// event and goes to the OnError handlers.
+func (s *Socket) Use(fn func(event string, args *Args) error) {
+	s.mu.Lock()
+	s.middleware = append(s.middleware, fn)
+	s.mu.Unlock()
+}
+
+// OnDisconnecting registers a handler called when the socket is about to
+// disconnect, while it is still in its rooms.
+func (s *Socket) OnDisconnecting(fn func(reason string)) {
+	s.mu.Lock()
+	s.onDiscing = append(s.onDiscing, fn)
+	s.mu.Unlock()
+}
+
+// OnDisconnect registers a handler called once the socket has disconnected,
+// with one of the Reason constants.
+func (s *Socket) OnDisconnect(fn func(reason string)) {
+	s.mu.Lock()
+	s.onDisc = append(s.onDisc, fn)
+	s.mu.Unlock()
+}
+
+// OnError registers a handler for errors: arguments that do not decode,
+// middleware refusals, handler panics.
+func (s *Socket) OnError(fn func(error)) {
+	s.mu.Lock()
+	s.onErr = append(s.onErr, fn)
+	s.mu.Unlock()
+}
+
+// Emit sends an event to this socket.
+func (s *Socket) Emit(event string, args ...any) error {
+	return s.emit(event, args, nil, BroadcastFlags{})
+}
+
+// EmitWithAck sends an event and waits for the client's ack until ctx ends
+// (ErrTimeout when its deadline passes).
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (*Args, error) {
+	ch := make(chan *Args, 1)
+	if err := s.emit(event, args, func(a *Args) { ch <- a }, BroadcastFlags{}); err != nil {
+		return nil, err
+	}
+	return s.waitAck(ctx, ch)
+}
+
+// Timeout returns an emitter whose EmitWithAck gives up after d.
+func (s *Socket) Timeout(d time.Duration) *Emitter { return &Emitter{s: s, timeout: d} }
+
+// Volatile returns an emitter whose events may be dropped when the client
+// cannot take them now.
+func (s *Socket) Volatile() *Emitter { return &Emitter{s: s, flags: BroadcastFlags{Volatile: true}} }
+
+// Compress returns an emitter with compression on or off.
+func (s *Socket) Compress(on bool) *Emitter {
+	return &Emitter{s: s, flags: BroadcastFlags{NoCompress: !on}}
+}
+
+// Emitter sends events to one socket with modifiers.
+type Emitter struct {
+	s       *Socket
+	timeout time.Duration
+	flags   BroadcastFlags
+}
+
+// Timeout sets how long EmitWithAck waits.
+func (e *Emitter) Timeout(d time.Duration) *Emitter { c := *e; c.timeout = d; return &c }
+
+// Volatile lets the event be dropped when the client cannot take it now.
+func (e *Emitter) Volatile() *Emitter { c := *e; c.flags.Volatile = true; return &c }
+
+// Emit sends an event.
+func (e *Emitter) Emit(event string, args ...any) error {
+	return e.s.emit(event, args, nil, e.flags)
+}
+
+// EmitWithAck sends an event and waits for its ack.
+func (e *Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (*Args, error) {
+	if e.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.timeout)
+		defer cancel()
+	}
+	ch := make(chan *Args, 1)
+	if err := e.s.emit(event, args, func(a *Args) { ch <- a }, e.flags); err != nil {
+		return nil, err
+	}
+	return e.s.waitAck(ctx, ch)
+}
+
+func (s *Socket) waitAck(ctx context.Context, ch chan *Args) (*Args, error) {
+	s.client.park()
+	defer s.client.unpark()
+	select {
+	case a := <-ch:
+		if a == nil {
+			return nil, ErrDisconnected
+		}
+		return a, nil
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+		}
+		return nil, ctx.Err()
+	}
+}
+
+func (s *Socket) emit(event string, args []any, ack func(*Args), flags BroadcastFlags) error {
+	if reservedEvents[event] {
+		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
+	}
+	data, atts, err := eventData(event, args)
+	if err != nil {
+		return err
+	}
+	p := &Packet{Type: PacketEvent, Namespace: s.nsp.name, Data: data, Attachments: atts}
+	s.mu.Lock()
+	if !s.connected {
+		s.mu.Unlock()
+		return ErrDisconnected
+	}
+	if ack != nil {
+		p.ID, p.HasID = s.nsp.nextAckID(), true
+		if s.acks == nil {
+			s.acks = make(map[uint64]func(*Args))
+		}
+		s.acks[p.ID] = ack
+	}
+	out := s.anyOut
+	s.mu.Unlock()
+	for _, l := range out {
+		l.fn(event, args)
+	}
+	if s.nsp.srv.opts.ConnectionStateRecovery != nil {
+		// Through the adapter, so the packet gets an offset and is kept
+		// for a recovery.
+		s.nsp.adapter.Broadcast(p, &BroadcastOptions{Rooms: []Room{s.id}, Flags: flags})
+		return nil
+	}
+	s.client.writePacket(p, flags.Volatile)
+	return nil
+}
+
+// Disconnect ends the socket's connection to its namespace and tells the
+// client; with close, it ends the whole underlying connection.
+func (s *Socket) Disconnect(close bool) {
+	if !s.Connected() {
+		return
+	}
+	if close {
+		s.client.mu.Lock()
+		sockets := make([]*Socket, 0, len(s.client.sockets))
+		for _, o := range s.client.sockets {
+			sockets = append(sockets, o)
+		}
+		s.client.mu.Unlock()
+		for _, o := range sockets {
+			o.Disconnect(false)
+		}
+		s.client.close(ReasonForcedServerClose)
+		return
+	}
+	s.client.writePacket(&Packet{Type: PacketDisconnect, Namespace: s.nsp.name}, false)
+	s.onClose(ReasonServerNamespaceDisconnect)
+}
+
+// onPacket handles a packet for this socket, on the client's worker.
+func (s *Socket) onPacket(p *Packet) {
+	if !s.Connected() {
+		return
+	}
+	switch p.Type {
+	case PacketEvent, PacketBinaryEvent:
+		s.onEvent(p)
+	case PacketDisconnect:
+		s.onClose(ReasonClientNamespaceDisconnect)
+	}
+}
+
+func (s *Socket) onEvent(p *Packet) {
+	args := &Args{raw: p.args, attachments: p.Attachments}
+	var ack AckFunc
+	if p.HasID {
+		ack = s.ackFunc(p.ID)
+	}
+	s.mu.Lock()
+	anyIn := s.anyIn
+	mws := s.middleware
+	hs := s.handlers[p.event]
+	s.mu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			s.reportError(fmt.Errorf("socketio: handler for %q panicked: %v", p.event, r))
+		}
+	}()
+	for _, l := range anyIn {
+		l.fn(p.event, args)
+	}
+	for _, mw := range mws {
+		if err := mw(p.event, args); err != nil {
+			s.reportError(err)
+			return
+		}
+	}
+	for _, h := range hs {
+		if err := h.call(args, ack); err != nil {
+			s.reportError(fmt.Errorf("socketio: event %q: %w", p.event, err))
+		}
+	}
+}
+
+// ackFunc returns the function that answers the client's ack id; it sends
+// an ACK (a BINARY_ACK when the arguments hold binary) once.
+func (s *Socket) ackFunc(id uint64) AckFunc {
+	var once sync.Once
+	return func(args ...any) error {
+		err := ErrDisconnected
+		once.Do(func() {
+			var data []byte
+			var atts [][]byte
+			if data, atts, err = ackData(args); err != nil {
+				return
+			}
+			s.client.writePacket(&Packet{Type: PacketAck, Namespace: s.nsp.name, ID: id, HasID: true, Data: data, Attachments: atts}, false)
+		})
+		return err
+	}
+}
+
+func (s *Socket) onAck(p *Packet) {
+	s.mu.Lock()
+	fn := s.acks[p.ID]
+	delete(s.acks, p.ID)
+	s.mu.Unlock()
+	if fn != nil {
+		fn(&Args{raw: p.args, attachments: p.Attachments})
+	}
+}
+
+// failAcks ends every pending EmitWithAck of this socket.
+func (s *Socket) failAcks() {
+	s.mu.Lock()
+	acks := s.acks
+	s.acks = nil
+	s.mu.Unlock()
+	for _, fn := range acks {
+		fn(nil)
+	}
+}
+
+func (s *Socket) reportError(err error) {
+	s.mu.Lock()
+	hs := s.onErr
+	s.mu.Unlock()
+	for _, h := range hs {
+		h(err)
+	}
+}
+
+// onClose disconnects the socket from its namespace for reason.
+func (s *Socket) onClose(reason string) {
+	s.mu.Lock()
+	if !s.connected {
+		s.mu.Unlock()
+		return
+	}
+	discing := s.onDiscing
+	s.mu.Unlock()
+	for _, fn := range discing {
+		fn(reason)
+	}
+	if s.nsp.srv.opts.ConnectionStateRecovery != nil && recoverableReasons[reason] {
+		s.nsp.adapter.PersistSession(&SessionToPersist{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()})
+	}
+	s.nsp.adapter.DelAll(s.id)
+	s.nsp.remove(s)
+	s.client.detach(s)
+	s.mu.Lock()
+	s.connected = false
+	disc := s.onDisc
+	s.mu.Unlock()
+	s.failAcks()
+	for _, fn := range disc {
+		fn(reason)
+	}
+}
+
+// connectPayload is the CONNECT reply: the socket id, and the private
+// session id when recovery is on (absent otherwise, never null).
+func (s *Socket) connectPayload() json.RawMessage {
+	b := make([]byte, 0, 64)
+	b = append(b, `{"sid":"`...)
+	b = append(b, s.id...)
+	if s.pid != "" {
+		b = append(b, `","pid":"`...)
+		b = append(b, s.pid...)
+	}
+	return append(b, `"}`...)
+}
