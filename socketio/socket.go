@@ -125,8 +125,12 @@ func (s *Socket) Off(event string) {
 	s.mu.Unlock()
 }
 
-type anyListener struct{ fn func(event string, args *Args) }
-type anyOutListener struct{ fn func(event string, args []any) }
+type anyListener struct {
+	fn func(event string, args *Args)
+}
+type anyOutListener struct {
+	fn func(event string, args []any)
+}
 
 // OnAny registers a handler called for every incoming event, before the
 // event's own handlers.
