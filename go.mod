@@ -4,4 +4,4 @@ go 1.26
 
 require github.com/gorilla/websocket v1.5.3
 
-require go.uber.org/goleak v1.3.0 // indirect
+require go.uber.org/goleak v1.3.0

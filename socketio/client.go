@@ -50,7 +50,7 @@ func (srv *Server) onEngineConnection(conn *engineio.Socket) {
 	conn.OnClose(func(reason string, _ error) { c.onClose(reason) })
 	c.connTimer = time.AfterFunc(srv.opts.ConnectTimeout, func() {
 		c.mu.Lock()
-		idle := len(c.sockets) == 0 && c.enqueued == 0
+		idle := len(c.sockets) == 0
 		c.mu.Unlock()
 		if idle {
 			c.close(ReasonForcedServerClose)
@@ -109,16 +109,27 @@ func (c *client) work() {
 		c.inbox = c.inbox[1:]
 		c.mu.Unlock()
 
-		if it.p != nil {
-			c.handle(it.p)
-		} else {
-			c.closeSockets(it.closeReason)
-		}
+		c.run(it)
 
 		c.mu.Lock()
 		c.processed++
 		c.cond.Broadcast()
 		c.mu.Unlock()
+	}
+}
+
+// run handles one inbox item. A panic in application code (a middleware or
+// a connection handler) ends this connection, not the server.
+func (c *client) run(it inboxItem) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.close(ReasonForcedServerClose)
+		}
+	}()
+	if it.p != nil {
+		c.handle(it.p)
+	} else {
+		c.closeSockets(it.closeReason)
 	}
 }
 

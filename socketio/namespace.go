@@ -211,6 +211,12 @@ func (n *Namespace) add(c *client, auth json.RawMessage) {
 		}
 	}
 
+	c.mu.Lock()
+	closing := c.closing
+	c.mu.Unlock()
+	if closing { // the connection ended while the middlewares ran
+		return
+	}
 	n.mu.Lock()
 	n.sockets[s.id] = s
 	hs := n.onConnection

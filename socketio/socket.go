@@ -104,7 +104,29 @@ func (s *Socket) Rooms() []Room { return s.nsp.adapter.SocketRooms(s.id) }
 // client asked for an ack. func(*Args) and func(*Args, AckFunc) get the
 // arguments undecoded. An argument that does not decode is reported to the
 // OnError handlers and the handler is not called.
+//
+// As in Node, On("disconnect", func(reason string)), On("disconnecting", ...)
+// and On("error", func(error)) register the lifecycle handlers.
 func (s *Socket) On(event string, fn any) error {
+	switch f := fn.(type) {
+	case func(string):
+		switch event {
+		case "disconnect":
+			s.OnDisconnect(f)
+			return nil
+		case "disconnecting":
+			s.OnDisconnecting(f)
+			return nil
+		}
+	case func(error):
+		if event == "error" {
+			s.OnError(f)
+			return nil
+		}
+	}
+	if reservedEvents[event] || event == "error" {
+		return fmt.Errorf("%w: %q takes func(string) (func(error) for \"error\")", ErrReservedEvent, event)
+	}
 	h, err := newHandler(fn)
 	if err != nil {
 		return fmt.Errorf("socketio: On(%q): %w", event, err)
@@ -379,7 +401,7 @@ func (s *Socket) onEvent(p *Packet) {
 func (s *Socket) ackFunc(id uint64) AckFunc {
 	var once sync.Once
 	return func(args ...any) error {
-		err := ErrDisconnected
+		var err error
 		once.Do(func() {
 			var data []byte
 			var atts [][]byte

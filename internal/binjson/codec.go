@@ -143,15 +143,16 @@ func isPlain(t reflect.Type) bool {
 }
 
 // containsBinary reports whether a value of type t may hold a []byte, a Raw
-// or an interface (whose dynamic value could be anything). seen holds the
-// composite types being or already explored, which makes the walk linear
-// and ends it on recursive types: the answer is an OR over every type
-// reachable from t, so each needs looking at only once.
+// or an interface (whose dynamic value could be anything).
 func containsBinary(t reflect.Type) bool {
 	var seen []reflect.Type
 	return containsBinaryIn(t, &seen)
 }
 
+// containsBinaryIn is containsBinary with the named composite types already
+// being or done explored in seen: the answer is an OR over every type
+// reachable from t, so each needs looking at only once, and a recursive
+// type (whose cycle always goes through a named type) ends.
 func containsBinaryIn(t reflect.Type, seen *[]reflect.Type) bool {
 	if t == rawType {
 		return true
@@ -172,21 +173,23 @@ func containsBinaryIn(t reflect.Type, seen *[]reflect.Type) bool {
 	if t.Kind() == reflect.Slice && isByteSlice(t) {
 		return true
 	}
-	for _, s := range *seen {
-		if s == t {
-			return false
+	if t.Name() != "" {
+		for _, s := range *seen {
+			if s == t {
+				return false
+			}
 		}
+		*seen = append(*seen, t)
 	}
-	*seen = append(*seen, t)
 	if t.Kind() != reflect.Struct {
 		return containsBinaryIn(t.Elem(), seen)
 	}
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		if !encodedField(sf) {
-			continue
+		if isScalarKind(sf.Type.Kind()) {
+			continue // the common case, decided without parsing the tag
 		}
-		if containsBinaryIn(sf.Type, seen) {
+		if encodedField(sf) && containsBinaryIn(sf.Type, seen) {
 			return true
 		}
 	}
