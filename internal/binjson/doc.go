@@ -51,6 +51,9 @@
 //     method, so binary inside it becomes base64, not an attachment.
 //     Likewise a json.Unmarshaler receives the JSON text with its
 //     placeholders unresolved (json.RawMessage keeps them as they are).
+//   - Output of encoding/json has its \u2028 and \u2029 escapes turned
+//     back into the raw characters, including inside a json.RawMessage or
+//     MarshalJSON result it wrote; the JSON value is the same.
 //   - Floats are formatted by encoding/json, which matches JavaScript except
 //     that -0 is written "-0" (JavaScript writes "0"), and NaN and
 //     infinities are an error (JavaScript writes null).
