@@ -17,6 +17,7 @@ type Raw = binjson.Raw
 type Args struct {
 	raw         []json.RawMessage
 	attachments [][]byte
+	codec       *binjson.Codec // the server's, with its type cache
 }
 
 // Len returns the number of arguments.
@@ -28,7 +29,11 @@ func (a *Args) Decode(i int, v any) error {
 	if i < 0 || i >= len(a.raw) {
 		return fmt.Errorf("socketio: argument %d of %d", i, len(a.raw))
 	}
-	if err := binjson.Unmarshal(a.raw[i], a.attachments, v); err != nil {
+	c := a.codec
+	if c == nil {
+		c = &binjson.Codec{}
+	}
+	if err := c.Unmarshal(a.raw[i], a.attachments, v); err != nil {
 		return fmt.Errorf("socketio: argument %d: %w", i, err)
 	}
 	return nil

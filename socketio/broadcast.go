@@ -88,7 +88,7 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 	if reservedEvents[event] {
 		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
-	data, atts, err := eventData(event, args)
+	data, atts, err := eventData(&b.nsp.srv.codec, event, args)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 		ctx, cancel = context.WithTimeout(ctx, b.flags.Timeout)
 		defer cancel()
 	}
-	data, atts, err := eventData(event, args)
+	data, atts, err := eventData(&b.nsp.srv.codec, event, args)
 	if err != nil {
 		return nil, err
 	}

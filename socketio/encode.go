@@ -9,17 +9,17 @@ import (
 
 // eventData encodes an event's name and arguments as the JSON array of an
 // EVENT packet, binary values moved to attachments.
-func eventData(event string, args []any) ([]byte, [][]byte, error) {
+func eventData(c *binjson.Codec, event string, args []any) ([]byte, [][]byte, error) {
 	var atts [][]byte
 	data := make([]byte, 0, 64)
 	data = append(data, '[')
-	data, err := binjson.AppendValue(data, &atts, event)
+	data, err := c.AppendValue(data, &atts, event)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, a := range args {
 		data = append(data, ',')
-		if data, err = binjson.AppendValue(data, &atts, a); err != nil {
+		if data, err = c.AppendValue(data, &atts, a); err != nil {
 			return nil, nil, fmt.Errorf("socketio: encoding %q: %w", event, err)
 		}
 	}
@@ -27,7 +27,7 @@ func eventData(event string, args []any) ([]byte, [][]byte, error) {
 }
 
 // ackData encodes the arguments of an ACK packet.
-func ackData(args []any) ([]byte, [][]byte, error) {
+func ackData(c *binjson.Codec, args []any) ([]byte, [][]byte, error) {
 	var atts [][]byte
 	data := make([]byte, 0, 32)
 	data = append(data, '[')
@@ -36,7 +36,7 @@ func ackData(args []any) ([]byte, [][]byte, error) {
 		if i > 0 {
 			data = append(data, ',')
 		}
-		if data, err = binjson.AppendValue(data, &atts, a); err != nil {
+		if data, err = c.AppendValue(data, &atts, a); err != nil {
 			return nil, nil, fmt.Errorf("socketio: encoding ack: %w", err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/siogo/siogo/engineio"
+	"github.com/siogo/siogo/internal/binjson"
 )
 
 // Server is a Socket.IO v5 server. It is an http.Handler: mount it under
@@ -18,6 +19,7 @@ import (
 type Server struct {
 	opts   Options
 	engine *engineio.Server
+	codec  binjson.Codec // JSON with binary placeholders; caches type info
 
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace

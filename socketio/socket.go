@@ -296,7 +296,7 @@ func (s *Socket) emit(event string, args []any, ack func(*Args), flags Broadcast
 	if reservedEvents[event] {
 		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
-	data, atts, err := eventData(event, args)
+	data, atts, err := eventData(&s.nsp.srv.codec, event, args)
 	if err != nil {
 		return err
 	}
@@ -365,7 +365,7 @@ func (s *Socket) onPacket(p *Packet) {
 }
 
 func (s *Socket) onEvent(p *Packet) {
-	args := &Args{raw: p.args, attachments: p.Attachments}
+	args := &Args{raw: p.args, attachments: p.Attachments, codec: &s.nsp.srv.codec}
 	var ack AckFunc
 	if p.HasID {
 		ack = s.ackFunc(p.ID)
@@ -405,7 +405,7 @@ func (s *Socket) ackFunc(id uint64) AckFunc {
 		once.Do(func() {
 			var data []byte
 			var atts [][]byte
-			if data, atts, err = ackData(args); err != nil {
+			if data, atts, err = ackData(&s.nsp.srv.codec, args); err != nil {
 				return
 			}
 			s.client.writePacket(&Packet{Type: PacketAck, Namespace: s.nsp.name, ID: id, HasID: true, Data: data, Attachments: atts}, false)
@@ -420,7 +420,7 @@ func (s *Socket) onAck(p *Packet) {
 	delete(s.acks, p.ID)
 	s.mu.Unlock()
 	if fn != nil {
-		fn(&Args{raw: p.args, attachments: p.Attachments})
+		fn(&Args{raw: p.args, attachments: p.Attachments, codec: &s.nsp.srv.codec})
 	}
 }
 
