@@ -149,12 +149,15 @@ func (s *Socket) send(msgs []*Message, volatile bool) (bool, error) {
 }
 
 // writableLocked reports whether a write would go out now: nothing is
-// waiting in the queue and, over polling, a GET is there to carry it.
+// queued or being written and, over polling, a GET is there to carry it.
 func (s *Socket) writableLocked() bool {
 	if len(s.queue) > 0 || s.probe != nil {
 		return false
 	}
-	return s.ws != nil || s.pollActive
+	if s.ws != nil {
+		return !s.flushing
+	}
+	return s.pollActive
 }
 
 // SendText queues a text message.
@@ -284,13 +287,19 @@ func (s *Socket) stopTimersLocked() {
 // open queues the open packet and starts the heartbeat.
 func (s *Socket) open(initial []*Message) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == stateClosed { // closed from OnConnection or by Server.Close
+		return
+	}
 	for _, m := range initial {
 		m.sends.Add(1)
-		s.queue = append(s.queue, m)
 	}
+	// OnConnection runs first and may already have sent: the open packet
+	// must still be the first thing the client sees.
+	s.queue = append(initial, s.queue...)
+	s.flushing = false // serveDirectWebSocket held the writer back until now
 	s.schedulePingLocked()
 	s.kickLocked()
-	s.mu.Unlock()
 }
 
 // Heartbeat: the server pings pingInterval after the session opens and after

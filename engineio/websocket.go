@@ -44,6 +44,9 @@ func (srv *Server) serveDirectWebSocket(w http.ResponseWriter, r *http.Request) 
 	conn.SetReadLimit(srv.opts.MaxHTTPBufferSize)
 	s.ws = conn
 	s.b64 = r.URL.Query().Get("b64") != ""
+	// No writer may start before open queues the open packet, even if
+	// OnConnection sends: pretend one is running until then.
+	s.flushing = true
 	if !srv.register(s) {
 		closeWebSocket(conn)
 		conn.Close()
