@@ -12,9 +12,10 @@ import (
 // recipient queues the same pointer, so the bytes (and, for WebSocket, the
 // frame) are produced once, not once per recipient.
 type Message struct {
-	typ    packetType
-	data   []byte
-	binary bool
+	typ        packetType
+	data       []byte
+	binary     bool
+	noCompress bool
 
 	// sends counts Send calls; a message sent more than once is written as a
 	// prepared WebSocket frame, a unicast one directly (preparing costs more
@@ -37,6 +38,13 @@ func NewMessage(data []byte, binary bool) *Message {
 // NewTextMessage returns a text message.
 func NewTextMessage(text string) *Message {
 	return NewMessage([]byte(text), false)
+}
+
+// DisableCompression keeps the message out of HTTP and WebSocket
+// compression (Node's compress: false). Call it before sending; it returns m.
+func (m *Message) DisableCompression() *Message {
+	m.noCompress = true
+	return m
 }
 
 // Data returns the message's payload (without the packet type).

@@ -117,6 +117,17 @@ func (s *Socket) servePost(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok")
 }
 
+// compressible reports whether a payload may be compressed: as in Node,
+// when any of its packets allows it.
+func compressible(msgs []*Message) bool {
+	for _, m := range msgs {
+		if !m.noCompress {
+			return true
+		}
+	}
+	return false
+}
+
 var errTooLarge = errors.New("engineio: payload too large")
 
 // readBody reads at most limit bytes of body.
@@ -142,7 +153,7 @@ func (srv *Server) writePayload(w http.ResponseWriter, r *http.Request, msgs []*
 	h.Set("Content-Type", "text/plain; charset=UTF-8")
 	h.Set("Cache-Control", "no-store")
 	body := payload
-	if c := srv.opts.HTTPCompression; !c.Disabled && len(payload) >= c.Threshold {
+	if c := srv.opts.HTTPCompression; !c.Disabled && len(payload) >= c.Threshold && compressible(msgs) {
 		if enc := acceptedEncoding(r.Header.Get("Accept-Encoding")); enc != "" {
 			var z bytes.Buffer
 			if err := srv.compressors.compress(&z, enc, payload); err == nil {

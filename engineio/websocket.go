@@ -241,7 +241,7 @@ func (s *Socket) flushWebSocket(conn *websocket.Conn) {
 // binary as raw bytes in a binary frame (or base64 text for b64 clients).
 func (srv *Server) writeFrame(conn *websocket.Conn, m *Message, b64 bool) error {
 	if srv.opts.PerMessageDeflate {
-		conn.EnableWriteCompression(len(m.data) >= compressionThreshold)
+		conn.EnableWriteCompression(!m.noCompress && len(m.data) >= compressionThreshold)
 	}
 	if m.binary && b64 {
 		return conn.WriteMessage(websocket.TextMessage, m.textForm())

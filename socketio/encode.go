@@ -56,6 +56,17 @@ func appendOffset(data []byte, offset string) []byte {
 	return append(out, '"', ']')
 }
 
+// encodeFor encodes p for a send with flags.
+func encodeFor(p *Packet, flags BroadcastFlags) []*engineio.Message {
+	msgs := EncodePacket(p)
+	if flags.NoCompress {
+		for _, m := range msgs {
+			m.DisableCompression()
+		}
+	}
+	return msgs
+}
+
 // EncodePacket turns p into the Engine.IO messages that carry it: the text
 // packet, then one binary message per attachment. Encode once, send to many.
 func EncodePacket(p *Packet) []*engineio.Message {

@@ -193,14 +193,14 @@ func (a *InMemoryAdapter) Broadcast(p *Packet, opts *BroadcastOptions) {
 	if a.recovery != nil && p.Type == PacketEvent && !p.HasID && !opts.Flags.Volatile {
 		a.store(p, opts)
 	}
-	msgs := EncodePacket(p)
+	msgs := encodeFor(p, opts.Flags)
 	volatile := opts.Flags.Volatile
 	a.apply(opts, func(s *Socket) { s.client.writeMessages(msgs, volatile) })
 }
 
 // BroadcastWithAck sends p and registers ack on every socket reached.
 func (a *InMemoryAdapter) BroadcastWithAck(p *Packet, opts *BroadcastOptions, clientCount func(int), ack func(*Args)) {
-	msgs := EncodePacket(p)
+	msgs := encodeFor(p, opts.Flags)
 	onAck := func(args *Args) {
 		if args != nil { // nil: the socket disconnected first
 			ack(args)

@@ -324,7 +324,7 @@ func (s *Socket) emit(event string, args []any, ack func(*Args), flags Broadcast
 		s.nsp.adapter.Broadcast(p, &BroadcastOptions{Rooms: []Room{s.id}, Flags: flags})
 		return nil
 	}
-	s.client.writePacket(p, flags.Volatile)
+	s.client.writeMessages(encodeFor(p, flags), flags.Volatile)
 	return nil
 }
 
