@@ -43,6 +43,14 @@ func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request) {
 		if len(batch) == 0 { // closed between verify and now
 			batch = append(batch, s.srv.closeMsg)
 		}
+		if n := len(batch); n > 1 && batch[n-1] == s.srv.closeMsg && s.state == stateClosing {
+			// As Node: what was queued before a server-side close goes
+			// out first, the close packet in the next poll. A client that
+			// got both in one payload would close before handling the rest.
+			batch = batch[:n-1]
+			s.queue = append(s.queue, s.srv.closeMsg)
+			s.armLingerLocked()
+		}
 	}
 	s.mu.Unlock()
 

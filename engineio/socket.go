@@ -179,12 +179,19 @@ func (s *Socket) Close() error {
 	s.cancelUpgradeLocked()
 	s.queue = append(s.queue, s.srv.closeMsg)
 	if s.ws == nil && !s.pollActive {
-		// Node waits up to 30 s for a GET to carry the close packet.
-		s.linger = time.AfterFunc(30*time.Second, func() { s.close(ReasonForcedClose, nil) })
+		s.armLingerLocked()
 	}
 	s.kickLocked()
 	s.mu.Unlock()
 	return nil
+}
+
+// armLingerLocked bounds a server-side close over polling: Node waits up to
+// 30 s for a GET to carry the close packet.
+func (s *Socket) armLingerLocked() {
+	if s.linger == nil {
+		s.linger = time.AfterFunc(30*time.Second, func() { s.close(ReasonForcedClose, nil) })
+	}
 }
 
 func (s *Socket) enqueueLocked(m *Message) {

@@ -48,6 +48,8 @@ func (srv *Server) onEngineConnection(conn *engineio.Socket) {
 	c.cond = sync.NewCond(&c.mu)
 	conn.OnMessage(c.onMessage)
 	conn.OnClose(func(reason string, _ error) { c.onClose(reason) })
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.connTimer = time.AfterFunc(srv.opts.ConnectTimeout, func() {
 		c.mu.Lock()
 		idle := len(c.sockets) == 0
@@ -62,7 +64,9 @@ func (srv *Server) onEngineConnection(conn *engineio.Socket) {
 func (c *client) onMessage(data []byte, binary bool) {
 	p, err := c.dec.add(data, binary)
 	if err != nil {
-		c.close(ReasonParseError)
+		// Node closes the Engine.IO connection, so its sockets see
+		// "forced close" (measured on socket.io 4.8), not "parse error".
+		c.close(ReasonForcedClose)
 		return
 	}
 	if p == nil {

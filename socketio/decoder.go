@@ -71,7 +71,10 @@ func (d *decoder) add(data []byte, binary bool) (*Packet, error) {
 // attachments it announces. It follows Node's socket.io-parser: the namespace
 // runs to the first comma or to the end; digits after it are the ack id.
 func decodeText(s []byte) (*Packet, int, error) {
-	if len(s) == 0 || s[0] < '0' || s[0] > '6' {
+	if len(s) == 0 { // Node's Number("") is 0: an empty packet is a CONNECT to "/"
+		return &Packet{Type: PacketConnect, Namespace: "/"}, 0, nil
+	}
+	if s[0] < '0' || s[0] > '6' {
 		return nil, 0, parseError("unknown packet type")
 	}
 	p := &Packet{Type: PacketType(s[0] - '0'), Namespace: "/"}
@@ -129,8 +132,13 @@ func decodeText(s []byte) (*Packet, int, error) {
 	return p, attachments, nil
 }
 
-// checkPayload applies Node's isPayloadValid to a decoded packet.
+// checkPayload applies Node's isPayloadValid to a decoded packet. As in
+// Node, a packet without a payload is not checked: an EVENT without one has
+// no name and reaches no handler, an ACK without one has no arguments.
 func checkPayload(p *Packet) error {
+	if p.Data == nil {
+		return nil
+	}
 	first := firstByte(p.Data)
 	switch p.Type {
 	case PacketConnect:
@@ -138,11 +146,9 @@ func checkPayload(p *Packet) error {
 			return parseError("CONNECT payload must be an object")
 		}
 	case PacketDisconnect:
-		if p.Data != nil {
-			return parseError("DISCONNECT takes no payload")
-		}
+		return parseError("DISCONNECT takes no payload")
 	case PacketConnectError:
-		if p.Data == nil || (first != '{' && first != '"') {
+		if first != '{' && first != '"' {
 			return parseError("CONNECT_ERROR payload must be an object or a string")
 		}
 	case PacketEvent, PacketBinaryEvent:

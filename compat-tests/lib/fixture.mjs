@@ -92,13 +92,18 @@ export async function startFixture({
   pingInterval,
   pingTimeout,
   maxPayload,
+  addr = "127.0.0.1:0",
+  connectTimeout,
+  recovery = false,
   extraArgs = [],
   timeoutMs = 20_000,
 } = {}) {
-  const args = ["--mode", mode, "--addr", "127.0.0.1:0"];
+  const args = ["--mode", mode, "--addr", addr];
   if (pingInterval !== undefined) args.push("--ping-interval", String(pingInterval));
   if (pingTimeout !== undefined) args.push("--ping-timeout", String(pingTimeout));
   if (maxPayload !== undefined) args.push("--max-payload", String(maxPayload));
+  if (connectTimeout !== undefined) args.push("--connect-timeout", String(connectTimeout));
+  if (recovery) args.push("--recovery");
   args.push(...extraArgs);
 
   let cmd, argv;

@@ -4,9 +4,15 @@ import { once } from "./wait.mjs";
 
 export const SESSION_UNKNOWN = '{"code":1,"message":"Session ID unknown"}';
 
-/** Full URL of the Engine.IO endpoint with the given query string. */
-export function eio(url, query = "") {
-  return `${url}/engine.io/${query ? "?" + query : ""}`;
+/** Path of a Socket.IO server's Engine.IO endpoint. */
+export const SIO_PATH = "/socket.io/";
+
+/**
+ * Full URL of the Engine.IO endpoint with the given query string; `path` is
+ * "/engine.io/" by default (SIO_PATH for Socket.IO servers).
+ */
+export function eio(url, query = "", path = "/engine.io/") {
+  return `${url}${path}${query ? "?" + query : ""}`;
 }
 
 /** fetch with a deadline; resolves to {status, headers, body}. */
@@ -17,8 +23,8 @@ export async function request(url, { method = "GET", body, headers, timeoutMs = 
 }
 
 /** Raw polling handshake; returns {sid, data, res}. */
-export async function handshake(url, query = "EIO=4&transport=polling") {
-  const res = await request(eio(url, query));
+export async function handshake(url, query = "EIO=4&transport=polling", { path } = {}) {
+  const res = await request(eio(url, query, path));
   if (res.status !== 200 || res.body[0] !== "0") {
     throw new Error(`handshake failed: ${res.status} ${JSON.stringify(res.body)}`);
   }
@@ -26,16 +32,16 @@ export async function handshake(url, query = "EIO=4&transport=polling") {
   return { sid: data.sid, data, res };
 }
 
-export function pollUrl(url, sid) {
-  return eio(url, `EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`);
+export function pollUrl(url, sid, { path } = {}) {
+  return eio(url, `EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`, path);
 }
 
 /**
  * Open a raw WebSocket. Resolves {ws, messages, next(ms), closed} once open, or
  * rejects with the unexpected HTTP response.
  */
-export function openWs(url, query) {
-  const wsUrl = eio(url.replace(/^http/, "ws"), query);
+export function openWs(url, query, { path } = {}) {
+  const wsUrl = eio(url.replace(/^http/, "ws"), query, path);
   const ws = new WebSocket(wsUrl);
   const queue = [];
   const waiters = [];

@@ -12,9 +12,12 @@ import process from "node:process";
 
 const MODES = {
   "engineio-echo": () => import("./modes/engineio-echo.mjs"),
+  "socketio-protocol": () => import("./modes/socketio-protocol.mjs"),
+  "socketio-scenarios": () => import("./modes/socketio-scenarios.mjs"),
 };
 
 const USAGE = `usage: main.mjs --mode MODE [--addr HOST:PORT] [--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES]
+       [--connect-timeout MS] [--recovery]
 modes: ${Object.keys(MODES).join(", ")}`;
 
 function fail(msg) {
@@ -29,6 +32,8 @@ function parseArgs(argv) {
     pingInterval: 25000,
     pingTimeout: 20000,
     maxPayload: 1000000,
+    connectTimeout: 45000,
+    recovery: false,
   };
   const flags = {
     "--mode": (v) => (opts.mode = v),
@@ -36,6 +41,11 @@ function parseArgs(argv) {
     "--ping-interval": (v) => (opts.pingInterval = int(v, "--ping-interval")),
     "--ping-timeout": (v) => (opts.pingTimeout = int(v, "--ping-timeout")),
     "--max-payload": (v) => (opts.maxPayload = int(v, "--max-payload")),
+    "--connect-timeout": (v) => (opts.connectTimeout = int(v, "--connect-timeout")),
+  };
+  // Boolean flags take no value (Go-style --flag=true / --flag=false accepted).
+  const bools = {
+    "--recovery": (v) => (opts.recovery = v),
   };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -50,6 +60,11 @@ function parseArgs(argv) {
       arg = arg.slice(0, eq);
     }
     if (arg.startsWith("-") && !arg.startsWith("--")) arg = "-" + arg; // accept Go-style -flag
+    if (bools[arg]) {
+      if (value !== undefined && value !== "true" && value !== "false") fail(`invalid value for ${arg}: ${value}`);
+      bools[arg](value !== "false");
+      continue;
+    }
     const set = flags[arg];
     if (!set) fail(`unknown argument: ${argv[i]}`);
     if (value === undefined) {

@@ -1,0 +1,13 @@
+// socket.io Server options from the fixture's command line, shared by the
+// socketio-* modes (the Go twin is config.socketio() in compat-tests/fixture).
+export function sioOptions(opts) {
+  const o = {
+    path: "/socket.io/",
+    pingInterval: opts.pingInterval,
+    pingTimeout: opts.pingTimeout,
+    maxHttpBufferSize: opts.maxPayload,
+    connectTimeout: opts.connectTimeout,
+  };
+  if (opts.recovery) o.connectionStateRecovery = {};
+  return o;
+}
