@@ -6,7 +6,12 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 )
+
+// upgradeGrace is how long a poll that arrives during an upgrade waits for
+// the upgrade to finish before it is released with a noop.
+const upgradeGrace = 10 * time.Millisecond
 
 // servePoll answers a polling GET: it waits until something is queued (or
 // the session closes, or an upgrade needs the poll released) and writes every
@@ -32,6 +37,28 @@ func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.mu.Lock()
+	}
+	if s.probe != nil && len(s.queue) == 0 && s.state != stateClosed {
+		// A client may send "2probe" and "5" and poll at once; give the
+		// probe's reader a moment so that poll sees the finished upgrade
+		// (Node answers such polls from a 100 ms timer).
+		grace := time.NewTimer(upgradeGrace)
+		for expired := false; !expired && s.probe != nil && len(s.queue) == 0 && s.state != stateClosed; {
+			s.mu.Unlock()
+			select {
+			case <-s.wake:
+			case <-grace.C:
+				expired = true
+			}
+			s.mu.Lock()
+		}
+		grace.Stop()
+		if s.ws != nil && s.state != stateClosed {
+			s.pollActive = false
+			s.mu.Unlock()
+			(&requestError{code: codeBadRequest}).writeHTTP(w)
+			return
+		}
 	}
 	var batch []*Message
 	if s.state != stateClosed && (s.ws != nil || s.probe != nil && len(s.queue) == 0) {
