@@ -1,11 +1,11 @@
 package engineio
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
+
+	"github.com/siogo/siogo/internal/jsjson"
 )
 
 // Sentinel errors returned to callers.
@@ -72,14 +72,10 @@ func (e *requestError) status() int {
 
 // writeHTTP answers a polling or handshake request: JSON {"code":N,"message":"…"}.
 func (e *requestError) writeHTTP(w http.ResponseWriter) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // JSON.stringify leaves <, > and & alone
-	enc.Encode(struct {
+	body, _ := jsjson.Marshal(struct {
 		Code    errorCode `json:"code"`
 		Message string    `json:"message"`
 	}{e.code, e.text()})
-	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/siogo/siogo/internal/jsjson"
 	"github.com/siogo/siogo/internal/sid"
 )
 
@@ -274,7 +275,7 @@ func connectErrorData(err error) json.RawMessage {
 	if errors.As(err, &ce) {
 		msg.Message, msg.Data = ce.Message, ce.Data
 	}
-	b, _ := marshalJSON(msg)
+	b, _ := jsjson.Marshal(msg)
 	return b
 }
 

@@ -1,7 +1,6 @@
 package socketio
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -201,18 +200,6 @@ func (srv *Server) removeClient(c *client) {
 	srv.mu.Lock()
 	delete(srv.clients, c)
 	srv.mu.Unlock()
-}
-
-// marshalJSON encodes v as JavaScript's JSON.stringify would: compact, with
-// no HTML escaping.
-func marshalJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // ParentNamespace holds dynamic namespaces: its middlewares and connection
