@@ -271,10 +271,10 @@ func (s *Socket) finishLocked(reason string, cause error) func() {
 	s.onClose = nil
 	s.onMessage = nil
 	return func() {
+		s.srv.remove(s) // gone before the client can see the close
 		if ws != nil {
 			closeWebSocket(ws)
 		}
-		s.srv.remove(s)
 		if onClose != nil {
 			onClose(reason, cause)
 		}
