@@ -51,3 +51,9 @@ func (a *Args) Values() []any {
 	}
 	return out
 }
+
+// NewArgs returns the arguments raw, whose placeholders index attachments.
+// Cluster adapters use it for events and acks that come from other servers.
+func NewArgs(raw []json.RawMessage, attachments [][]byte) *Args {
+	return &Args{raw: raw, attachments: attachments}
+}
