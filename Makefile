@@ -12,6 +12,9 @@ deps:
 	@command -v node >/dev/null && command -v npm >/dev/null || { \
 		echo "make: installing nodejs and npm (apt-get)"; \
 		apt-get update && apt-get install -y nodejs npm; }
+	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { \
+		echo "make: installing redis-server (apt-get)"; \
+		apt-get update && apt-get install -y redis-server; }
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 		echo "make: installing npm packages (npm ci)"; npm ci --no-audit --no-fund; fi
 

@@ -140,6 +140,15 @@ func (a *InMemoryAdapter) Rooms() []Room {
 	return out
 }
 
+// HasRoom tells whether a room has a local socket. Cluster adapters use it
+// to drop messages for rooms this server does not have before decoding them.
+func (a *InMemoryAdapter) HasRoom(room Room) bool {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	_, ok := a.rooms[room]
+	return ok
+}
+
 // apply calls fn for every connected socket the options select. It holds
 // the adapter's read lock: fn must not change rooms.
 func (a *InMemoryAdapter) apply(opts *BroadcastOptions, fn func(*Socket)) {
@@ -198,8 +207,13 @@ func (a *InMemoryAdapter) Broadcast(p *Packet, opts *BroadcastOptions) {
 	a.apply(opts, func(s *Socket) { s.client.writeMessages(msgs, volatile) })
 }
 
-// BroadcastWithAck sends p and registers ack on every socket reached.
+// BroadcastWithAck sends p and registers ack on every socket reached. A
+// packet without an ack id gets one from the namespace, as in Node (cluster
+// adapters deliver other servers' packets this way).
 func (a *InMemoryAdapter) BroadcastWithAck(p *Packet, opts *BroadcastOptions, clientCount func(int), ack func(*Args)) {
+	if !p.HasID {
+		p.ID, p.HasID = a.nsp.nextAckID(), true
+	}
 	msgs := encodeFor(p, opts.Flags)
 	onAck := func(args *Args) {
 		if args != nil { // nil: the socket disconnected first
