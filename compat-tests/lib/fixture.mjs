@@ -96,6 +96,7 @@ export async function startFixture({
   connectTimeout,
   recovery = false,
   extraArgs = [],
+  env,
   timeoutMs = 20_000,
 } = {}) {
   const args = ["--mode", mode, "--addr", addr];
@@ -117,7 +118,11 @@ export async function startFixture({
     throw new Error(`unknown target ${target}`);
   }
 
-  const proc = spawn(cmd, argv, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(cmd, argv, {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: env ? { ...process.env, ...env } : process.env,
+  });
   live.add(proc);
   proc.once("exit", () => live.delete(proc));
   let stderr = "";

@@ -14,10 +14,11 @@ const MODES = {
   "engineio-echo": () => import("./modes/engineio-echo.mjs"),
   "socketio-protocol": () => import("./modes/socketio-protocol.mjs"),
   "socketio-scenarios": () => import("./modes/socketio-scenarios.mjs"),
+  "socketio-cluster": () => import("./modes/socketio-cluster.mjs"),
 };
 
 const USAGE = `usage: main.mjs --mode MODE [--addr HOST:PORT] [--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES]
-       [--connect-timeout MS] [--recovery]
+       [--connect-timeout MS] [--recovery] [--redis URL] [--redis-mode classic|sharded]
 modes: ${Object.keys(MODES).join(", ")}`;
 
 function fail(msg) {
@@ -34,6 +35,8 @@ function parseArgs(argv) {
     maxPayload: 1000000,
     connectTimeout: 45000,
     recovery: false,
+    redis: undefined,
+    redisMode: "classic",
   };
   const flags = {
     "--mode": (v) => (opts.mode = v),
@@ -42,6 +45,11 @@ function parseArgs(argv) {
     "--ping-timeout": (v) => (opts.pingTimeout = int(v, "--ping-timeout")),
     "--max-payload": (v) => (opts.maxPayload = int(v, "--max-payload")),
     "--connect-timeout": (v) => (opts.connectTimeout = int(v, "--connect-timeout")),
+    "--redis": (v) => (opts.redis = v),
+    "--redis-mode": (v) => {
+      if (v !== "classic" && v !== "sharded") fail(`invalid value for --redis-mode: ${v}`);
+      opts.redisMode = v;
+    },
   };
   // Boolean flags take no value (Go-style --flag=true / --flag=false accepted).
   const bools = {
@@ -96,6 +104,13 @@ const httpServer = http.createServer((req, res) => {
   res.writeHead(404, { "Content-Type": "text/plain" });
   res.end("not found");
 });
+
+// --redis: every Socket.IO mode runs on @socket.io/redis-adapter (see
+// sio-options.mjs), with node-redis clients connected before the server starts.
+if (opts.redis) {
+  const { redisAdapter } = await import("./redis.mjs");
+  opts.adapter = await redisAdapter(opts.redis, opts.redisMode);
+}
 
 const mode = await MODES[opts.mode]();
 await mode.start(httpServer, opts);

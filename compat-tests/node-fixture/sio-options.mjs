@@ -9,5 +9,6 @@ export function sioOptions(opts) {
     connectTimeout: opts.connectTimeout,
   };
   if (opts.recovery) o.connectionStateRecovery = {};
+  if (opts.adapter) o.adapter = opts.adapter; // --redis (main.mjs)
   return o;
 }
