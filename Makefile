@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := $(CURDIR)/.bin
 FIXTURE := $(BIN)/siogo-fixture
 
-.PHONY: test test-go test-compat deps run bench fuzz
+.PHONY: test test-go test-compat deps run bench bench-cluster fuzz
 
 test: deps test-go test-compat
 
@@ -41,3 +41,9 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 		done; \
 	done
+
+# bench-cluster measures cross-node broadcast latency and throughput for two
+# Go nodes and two Node nodes on one real Redis, in one run.
+bench-cluster: deps
+	$(GO) build -o $(FIXTURE) ./compat-tests/fixture
+	SIOGO_FIXTURE=$(FIXTURE) node compat-tests/bench/cross-node.mjs
