@@ -1,6 +1,7 @@
 // Package redisadapter is a socketio.Adapter that joins servers into a
 // cluster through Redis pub/sub, speaking the wire protocol of Node's
-// @socket.io/redis-adapter 8.x ("classic" createAdapter), so siogo and Node
+// @socket.io/redis-adapter 8.x (the "classic" createAdapter, or the sharded
+// createShardedAdapter, see below), so siogo and Node
 // socket.io servers can share one cluster, and @socket.io/redis-emitter can
 // reach siogo sockets.
 //
@@ -61,6 +62,31 @@
 // subscribes again by itself; messages published meanwhile are lost, as
 // with Node's adapter.
 //
-// Only the classic protocol is implemented; Options.Mode leaves room for the
-// sharded one (SPUBLISH, Node's createShardedAdapter).
+// # Sharded mode
+//
+// With Options.Mode ModeSharded the node speaks Node's createShardedAdapter
+// protocol instead (Redis 7 sharded pub/sub; every server of the cluster
+// must use it, with the same Key, Node's channelPrefix, and the same
+// SubscriptionMode). Each namespace gets a *ShardedAdapter, a
+// socket.io-adapter ClusterAdapter: envelopes {type, data, uid, nsp}, JSON
+// or, when they carry binary, msgpack, SPUBLISHed on
+//
+//	socket.io#/#      SSUBSCRIBE: every message to all servers
+//	socket.io#/#U#    SSUBSCRIBE: responses to this server (U: 16 hex)
+//	socket.io#/#R#    SSUBSCRIBE, dynamic modes: broadcasts to room R
+//
+// The server count is PUBSUB SHARDNUMSUB socket.io#/#, summed over the
+// masters of a Redis Cluster. In the dynamic modes a server subscribes to
+// a room's channel when the room appears on it (and unsubscribes when it
+// goes), asynchronously and in order, as Node does: a broadcast published
+// to a room channel right after a remote join may miss the new member. On a
+// Redis Cluster a node keeps one SSUBSCRIBE connection per hash slot in
+// use, because go-redis re-subscribes a connection's channels in one
+// command, which must not span slots; with many rooms in dynamic-private
+// mode that is many connections. Messages on different channels of a
+// Cluster, which may live on different masters, are not ordered with each
+// other. The protocol has no allRooms request: ShardedAdapter.AllRooms is
+// made of a fetchSockets. FetchSockets waits for its Timeout flag, or
+// RequestsTimeout, and fails with Node's text "timeout reached: only X
+// responses received out of Y".
 package redisadapter

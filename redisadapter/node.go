@@ -38,6 +38,8 @@ type Node struct {
 	sub      *subscriber         // nil while count is 0
 
 	resubscribed atomic.Uint64
+
+	shard *shardedNode // ModeSharded only
 }
 
 // route says which adapter a channel belongs to and what flows on it.
@@ -51,17 +53,30 @@ type route struct {
 // stays the caller's to close, after the server.
 func NewNode(client redis.UniversalClient, opts Options) (*Node, error) {
 	opts = opts.withDefaults()
-	if opts.Mode != ModeClassic {
-		return nil, fmt.Errorf("%w: %q (only %q is implemented)", ErrUnsupportedMode, opts.Mode, ModeClassic)
+	switch opts.Mode {
+	case ModeClassic:
+	case ModeSharded:
+		switch opts.SubscriptionMode {
+		case SubscriptionStatic, SubscriptionDynamic, SubscriptionDynamicPrivate:
+		default:
+			return nil, fmt.Errorf("%w: subscription mode %q", ErrUnsupportedMode, opts.SubscriptionMode)
+		}
+	default:
+		return nil, fmt.Errorf("%w: %q (%q or %q)", ErrUnsupportedMode, opts.Mode, ModeClassic, ModeSharded)
 	}
-	return &Node{
+	n := &Node{
 		client:   client,
 		opts:     opts,
 		log:      opts.Logger,
 		pub:      newPublisher(client, opts.Logger, opts.MaxPendingPublishes),
 		patterns: make(map[string]*Adapter),
 		channels: make(map[string]route),
-	}, nil
+	}
+	if opts.Mode == ModeSharded {
+		n.pub.sharded = true
+		n.shard = newShardedNode(n)
+	}
+	return n, nil
 }
 
 // New returns the adapter factory of a new Node. It panics if opts.Mode is
@@ -75,8 +90,12 @@ func New(client redis.UniversalClient, opts Options) socketio.AdapterFactory {
 }
 
 // NewAdapter returns the adapter of a namespace and subscribes to its
-// channels. It is a socketio.AdapterFactory.
+// channels. It is a socketio.AdapterFactory. In ModeClassic the adapter is
+// an *Adapter, in ModeSharded a *ShardedAdapter.
 func (n *Node) NewAdapter(nsp *socketio.Namespace) socketio.Adapter {
+	if n.shard != nil {
+		return n.shard.newAdapter(nsp)
+	}
 	a := newAdapter(n, nsp)
 	n.mu.Lock()
 	n.patterns[a.ch.pattern] = a

@@ -8,7 +8,7 @@ import (
 // Mode names a wire protocol of @socket.io/redis-adapter.
 type Mode string
 
-// The modes. Only ModeClassic is implemented.
+// The modes.
 const (
 	// ModeClassic is Node's createAdapter: PUBLISH, PSUBSCRIBE, SUBSCRIBE.
 	ModeClassic Mode = "classic"
@@ -18,7 +18,8 @@ const (
 
 // Options configures a Node. The zero value gives Node's defaults.
 type Options struct {
-	// Key is the prefix of every channel name. Default "socket.io".
+	// Key is the prefix of every channel name. Default "socket.io". In
+	// ModeSharded it is Node's channelPrefix option.
 	Key string
 
 	// RequestsTimeout bounds how long FetchSockets, AllRooms and
@@ -31,8 +32,14 @@ type Options struct {
 	// one. Every server of a cluster listens on both.
 	PublishOnSpecificResponseChannel bool
 
-	// Mode is the wire protocol: "" or ModeClassic.
+	// Mode is the wire protocol: "" or ModeClassic, or ModeSharded.
 	Mode Mode
+
+	// SubscriptionMode is the sharded mode's subscriptionMode option:
+	// SubscriptionStatic, SubscriptionDynamic (the default) or
+	// SubscriptionDynamicPrivate. Every server of a cluster must use the
+	// same. Ignored in ModeClassic.
+	SubscriptionMode SubscriptionMode
 
 	// MaxPendingPublishes bounds the messages waiting to be published;
 	// more are dropped and counted as publish errors. Default 10000.
@@ -51,6 +58,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Mode == "" {
 		o.Mode = ModeClassic
+	}
+	if o.SubscriptionMode == "" {
+		o.SubscriptionMode = SubscriptionDynamic
 	}
 	if o.MaxPendingPublishes <= 0 {
 		o.MaxPendingPublishes = 10000

@@ -18,9 +18,10 @@ const publishTimeout = 5 * time.Second
 // messages, sends each batch in one pipeline. When Redis is away the
 // messages fail, are counted and the failure logged once per outage.
 type publisher struct {
-	client redis.UniversalClient
-	log    *slog.Logger
-	max    int
+	client  redis.UniversalClient
+	log     *slog.Logger
+	max     int
+	sharded bool // SPUBLISH rather than PUBLISH
 
 	mu      sync.Mutex
 	queue   []outMessage
@@ -86,7 +87,11 @@ func (p *publisher) send(batch []outMessage) {
 	defer cancel()
 	var err error
 	if len(batch) == 1 {
-		err = p.client.Publish(ctx, batch[0].channel, batch[0].payload).Err()
+		if p.sharded {
+			err = p.client.SPublish(ctx, batch[0].channel, batch[0].payload).Err()
+		} else {
+			err = p.client.Publish(ctx, batch[0].channel, batch[0].payload).Err()
+		}
 		if err != nil {
 			p.fail(1, err)
 			return
@@ -94,7 +99,11 @@ func (p *publisher) send(batch []outMessage) {
 	} else {
 		cmds, _ := p.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 			for _, m := range batch {
-				pipe.Publish(ctx, m.channel, m.payload)
+				if p.sharded {
+					pipe.SPublish(ctx, m.channel, m.payload)
+				} else {
+					pipe.Publish(ctx, m.channel, m.payload)
+				}
 			}
 			return nil
 		})

@@ -23,19 +23,27 @@ const (
 // itself rather than through go-redis's Channel helper, which drops
 // messages when its consumer falls behind.
 type subscriber struct {
-	node *Node
-	ps   *redis.PubSub
-	quit chan struct{} // closed by stop
-	done chan struct{} // closed when run returns
+	node     *Node
+	ps       *redis.PubSub
+	dispatch func(*redis.Message) // the node's, or the sharded mode's
+	quit     chan struct{}        // closed by stop
+	done     chan struct{}        // closed when run returns
 }
 
 func newSubscriber(n *Node) *subscriber {
 	return &subscriber{
-		node: n,
-		ps:   n.client.Subscribe(context.Background()), // connects on first use
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
+		node:     n,
+		ps:       n.client.Subscribe(context.Background()), // connects on first use
+		dispatch: n.dispatch,
+		quit:     make(chan struct{}),
+		done:     make(chan struct{}),
 	}
+}
+
+// newPubSubSubscriber reads ps (the sharded mode's SSUBSCRIBE connections)
+// and hands its messages to dispatch.
+func newPubSubSubscriber(n *Node, ps *redis.PubSub, dispatch func(*redis.Message)) *subscriber {
+	return &subscriber{node: n, ps: ps, dispatch: dispatch, quit: make(chan struct{}), done: make(chan struct{})}
 }
 
 func (s *subscriber) start() { go s.run() }
@@ -96,7 +104,7 @@ func (s *subscriber) run() {
 		}
 		switch m := msg.(type) {
 		case *redis.Message:
-			s.node.dispatch(m)
+			s.dispatch(m)
 		case *redis.Subscription, *redis.Pong:
 		}
 	}
