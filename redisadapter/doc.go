@@ -89,4 +89,13 @@
 // made of a fetchSockets. FetchSockets waits for its Timeout flag, or
 // RequestsTimeout, and fails with Node's text "timeout reached: only X
 // responses received out of Y".
+//
+// # Emitter
+//
+// A process that is not a server can still reach the sockets of a classic
+// cluster: NewEmitter publishes what @socket.io/redis-emitter 5.1 publishes,
+// byte for byte, so it drives Go and Node servers alike:
+//
+//	em := redisadapter.NewEmitter(rdb, redisadapter.EmitterOptions{})
+//	em.To("news").Emit(ctx, "headline", "from a cron job")
 package redisadapter
