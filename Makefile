@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := $(CURDIR)/.bin
 FIXTURE := $(BIN)/siogo-fixture
 
-.PHONY: test test-go test-compat deps run bench bench-cluster fuzz
+.PHONY: test test-go test-compat deps run bench bench-quick bench-go bench-cluster fuzz
 
 test: deps test-go test-compat
 
@@ -21,6 +21,7 @@ deps:
 test-go:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	$(GO) run ./cmd/siobench smoke
 
 test-compat: deps
 	$(GO) build -o $(FIXTURE) ./compat-tests/fixture
@@ -29,7 +30,17 @@ test-compat: deps
 run:
 	$(GO) run ./cmd/siogo
 
-bench:
+# bench runs every load scenario against siogo, Node socket.io, the
+# zishang520 Go port and a bare gorilla/websocket floor, and writes a dated
+# results file; bench-quick is the same, reduced to about a minute.
+bench: deps
+	$(GO) run ./cmd/siobench run --out bench/results/$$(date -u +%F).md
+
+bench-quick: deps
+	$(GO) run ./cmd/siobench run --quick
+
+# bench-go runs the Go micro-benchmarks (codecs, dispatch, fan-out).
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # fuzz runs every fuzz target for FUZZTIME each.

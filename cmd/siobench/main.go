@@ -1,0 +1,227 @@
+// Command siobench is a load generator for Socket.IO v4 servers. It speaks
+// Engine.IO 4 / Socket.IO 5 over WebSocket itself (one small reader
+// goroutine per connection, 1 KB buffers), so one process holds thousands
+// of connections cheaply, and it reads the server's CPU and memory from
+// /proc.
+//
+// Scenarios:
+//
+//   - idle: N connections joined to "/"; the server's RSS (and goroutines,
+//     for peers that serve /stats) per connection.
+//   - echo: C clients each emit "echo" with an ack as fast as acks return;
+//     round trips per second, latency p50/p99/p99.9, CPU per round trip.
+//   - fanout: N receivers in room "fan" and one sender whose "fanout"
+//     events the server broadcasts, with a bounded number in flight;
+//     deliveries per second, delivery latency, CPU per delivered message,
+//     and messages lost or out of order (must be 0).
+//   - connect: WebSocket handshakes plus namespace connects per second.
+//
+// Usage:
+//
+//	siobench run [--peers siogo,node,gorilla,zishang520] [--scenarios idle,echo,fanout,connect] [--quick] [--out FILE]
+//	siobench smoke
+//	siobench scenario --url http://127.0.0.1:3000 [--pid PID] --scenario echo [--quick]
+//
+// run builds and starts each peer of bench/peers (a fresh process per run,
+// pinned to CPU 0 with taskset, the generator re-executed on CPU 1), runs
+// the scenarios (3 times and takes the median, or once with --quick) and
+// prints a Markdown table with siogo/node and siogo/gorilla ratios. smoke
+// runs every scenario briefly against the siogo peer and exits non-zero on
+// failure. scenario runs against a server that is already running.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch os.Args[1] {
+	case "run":
+		err = cmdRun(ctx, os.Args[2:])
+	case "smoke":
+		err = cmdSmoke(ctx, os.Args[2:])
+	case "scenario":
+		err = cmdScenario(ctx, os.Args[2:])
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "siobench:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: siobench run|smoke|scenario [flags] (siobench CMD -h for flags)")
+	os.Exit(2)
+}
+
+// sizeFlags lets the command line override a preset.
+func sizeFlags(fs *flag.FlagSet) func(config) config {
+	idle := fs.Int("idle-n", 0, "idle: connections (default by preset)")
+	echo := fs.Int("echo-c", 0, "echo: clients")
+	fan := fs.Int("fanout-n", 0, "fanout: receivers")
+	window := fs.Int("fanout-window", 0, "fanout: broadcasts in flight")
+	workers := fs.Int("connect-c", 0, "connect: concurrent handshakes")
+	dur := fs.Duration("duration", 0, "measured window per scenario")
+	warm := fs.Duration("warmup", 0, "warmup before each measured window")
+	return func(c config) config {
+		set := func(dst *int, v int) {
+			if v > 0 {
+				*dst = v
+			}
+		}
+		set(&c.IdleConns, *idle)
+		set(&c.EchoClients, *echo)
+		set(&c.FanReceivers, *fan)
+		set(&c.FanWindow, *window)
+		set(&c.ConnWorkers, *workers)
+		if *dur > 0 {
+			c.Duration = *dur
+		}
+		if *warm > 0 {
+			c.Warmup = *warm
+		}
+		return c
+	}
+}
+
+func cmdRun(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	peers := fs.String("peers", "siogo,node,gorilla,zishang520", "peers to run, comma-separated: "+strings.Join(peerNames, ","))
+	scenarios := fs.String("scenarios", "idle,echo,fanout,connect", "scenarios, comma-separated")
+	quick := fs.Bool("quick", false, "small sizes, short windows, one run per cell (under 3 minutes)")
+	repeat := fs.Int("repeat", 0, "runs per cell, median taken (default 3, 1 with --quick)")
+	out := fs.String("out", "", "also write the Markdown report to this file")
+	noPin := fs.Bool("no-pin", false, "do not pin the peers and the generator to CPUs")
+	root := fs.String("root", ".", "repository root (holds bench/peers)")
+	sizes := sizeFlags(fs)
+	fs.Parse(args)
+
+	if !*noPin {
+		pinSelf("1") // re-executes under taskset; returns if it cannot
+	}
+	raiseFileLimit()
+	pl := plan{root: *root, peers: splitList(*peers), scenarios: splitList(*scenarios),
+		repeat: *repeat, cfg: fullConfig, pinPeer: 0, mode: "full", log: os.Stderr}
+	if *quick {
+		pl.cfg, pl.mode = quickConfig, "quick"
+	}
+	pl.cfg = sizes(pl.cfg)
+	if pl.repeat <= 0 {
+		pl.repeat = 3
+		if *quick {
+			pl.repeat = 1
+		}
+	}
+	if *noPin {
+		pl.pinPeer = -1
+	}
+	load0, start := loadAvg(), time.Now()
+	rep, err := runPlan(ctx, pl)
+	if err != nil {
+		return err
+	}
+	writeReport(os.Stdout, pl, rep, load0, loadAvg(), time.Since(start))
+	if *out != "" {
+		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+			return err
+		}
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		writeReport(f, pl, rep, load0, loadAvg(), time.Since(start))
+		return f.Close()
+	}
+	return nil
+}
+
+// cmdSmoke runs every scenario briefly against the siogo peer, unpinned.
+func cmdSmoke(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("smoke", flag.ExitOnError)
+	root := fs.String("root", ".", "repository root (holds bench/peers)")
+	fs.Parse(args)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	raiseFileLimit()
+	start := time.Now()
+	pl := plan{root: *root, peers: []string{"siogo"}, scenarios: scenarioNames, repeat: 1,
+		cfg: smokeConfig, pinPeer: -1, mode: "smoke", log: nopWriter{}}
+	rep, err := runPlan(ctx, pl)
+	if err != nil {
+		return err
+	}
+	if len(rep.failures) > 0 {
+		return fmt.Errorf("smoke: %s", strings.Join(rep.failures, "; "))
+	}
+	r := rep.results["siogo"]
+	if r["fanout.lost"] != 0 || r["fanout.disorder"] != 0 || r["fanout.stalled"] != 0 {
+		return fmt.Errorf("smoke: fanout lost %v and reordered %v messages", r["fanout.lost"], r["fanout.disorder"])
+	}
+	fmt.Printf("siobench smoke: ok in %v (echo %.0f rt/s, fanout %.0f msgs/s, connect %.0f hs/s)\n",
+		time.Since(start).Round(10*time.Millisecond), r["echo.rt_per_s"], r["fanout.msgs_per_s"], r["connect.hs_per_s"])
+	return nil
+}
+
+// cmdScenario runs scenarios against a server that is already running.
+func cmdScenario(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("scenario", flag.ExitOnError)
+	url := fs.String("url", "", "server base URL, http://127.0.0.1:PORT (required)")
+	pid := fs.Int("pid", 0, "server process id, for CPU and memory figures")
+	names := fs.String("scenario", "echo", "scenarios, comma-separated")
+	quick := fs.Bool("quick", false, "quick sizes instead of full ones")
+	sizes := sizeFlags(fs)
+	fs.Parse(args)
+	if *url == "" {
+		return fmt.Errorf("scenario: --url is required")
+	}
+	raiseFileLimit()
+	cfg := fullConfig
+	if *quick {
+		cfg = quickConfig
+	}
+	cfg = sizes(cfg)
+	m := cpuMeter{serverPID: *pid, ticks: clockTicks()}
+	d := newDialer()
+	for _, name := range splitList(*names) {
+		run, ok := scenarioByName(name)
+		if !ok {
+			return fmt.Errorf("unknown scenario %q", name)
+		}
+		r, err := run(ctx, d, target{base: strings.TrimSuffix(*url, "/"), pid: *pid}, cfg, m)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		fmt.Printf("%s: %s\n", name, brief(r))
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for p := range strings.SplitSeq(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+type nopWriter struct{}
+
+func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Presets for the scenario sizes.
+var (
+	quickConfig = config{IdleConns: 5000, EchoClients: 100, FanReceivers: 200, FanWindow: 16,
+		ConnWorkers: 16, DialParallel: 64, Warmup: 500 * time.Millisecond, Duration: 3 * time.Second, Settle: time.Second}
+	fullConfig = config{IdleConns: 10000, EchoClients: 1000, FanReceivers: 1000, FanWindow: 8,
+		ConnWorkers: 64, DialParallel: 128, Warmup: 2 * time.Second, Duration: 10 * time.Second, Settle: 3 * time.Second}
+	smokeConfig = config{IdleConns: 200, EchoClients: 10, FanReceivers: 20, FanWindow: 8,
+		ConnWorkers: 4, DialParallel: 32, Warmup: 100 * time.Millisecond, Duration: 400 * time.Millisecond, Settle: 200 * time.Millisecond}
+)
+
+// plan is what the driver runs.
+type plan struct {
+	root      string // repository root
+	peers     []string
+	scenarios []string
+	repeat    int
+	cfg       config
+	pinPeer   int // CPU for the peers, -1 for none
+	mode      string
+	log       io.Writer // progress
+}
+
+// report is what runPlan measured.
+type report struct {
+	results  map[string]result // median of the repeats, by peer
+	failures []string          // runs that failed, "peer scenario: error"
+}
+
+// runPlan builds and runs every peer through every scenario, a fresh peer
+// process for each run. A peer that does not build, or a failed run, is
+// noted and the rest goes on; only a cancelled ctx stops everything.
+func runPlan(ctx context.Context, pl plan) (*report, error) {
+	dir, err := os.MkdirTemp("", "siobench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	m := cpuMeter{ticks: clockTicks()}
+	d := newDialer()
+	out := &report{results: map[string]result{}}
+	for _, name := range pl.peers {
+		argv, err := buildPeer(ctx, pl.root, dir, name)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err != nil {
+			fmt.Fprintln(pl.log, "siobench:", err)
+			out.failures = append(out.failures, err.Error())
+			continue
+		}
+		merged := result{}
+		for _, sc := range pl.scenarios {
+			run, ok := scenarioByName(sc)
+			if !ok {
+				return nil, fmt.Errorf("unknown scenario %q (known: %s)", sc, strings.Join(scenarioNames, ", "))
+			}
+			var runs []result
+			for i := range pl.repeat {
+				r, err := runOnce(ctx, argv, pl.pinPeer, func(ctx context.Context, t target) (result, error) {
+					m.serverPID = t.pid
+					return run(ctx, d, t, pl.cfg, m)
+				})
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				if err != nil {
+					msg := fmt.Sprintf("%s %s run %d: %v", name, sc, i+1, err)
+					fmt.Fprintln(pl.log, "siobench:", msg)
+					out.failures = append(out.failures, msg)
+					continue
+				}
+				fmt.Fprintf(pl.log, "siobench: %s %s run %d/%d: %s\n", name, sc, i+1, pl.repeat, brief(r))
+				runs = append(runs, r)
+			}
+			if len(runs) == 0 {
+				continue
+			}
+			for k, v := range median(runs) {
+				merged[k] = v
+			}
+		}
+		out.results[name] = merged
+	}
+	return out, nil
+}
+
+// runOnce starts a peer, runs fn against it within a time limit, and
+// stops the peer.
+func runOnce(ctx context.Context, argv []string, cpu int, fn func(context.Context, target) (result, error)) (result, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	p, err := startPeer(ctx, argv, cpu)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	return fn(ctx, target{base: p.base, pid: p.pid()})
+}
+
+func brief(r result) string {
+	var parts []string
+	for _, m := range metrics {
+		if v, ok := r[m.key]; ok {
+			parts = append(parts, m.key+"="+format(v, true))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// writeReport writes the results as Markdown, with what the machine was
+// doing around the run.
+func writeReport(w io.Writer, pl plan, rep *report, loadBefore, loadAfter string, took time.Duration) {
+	fmt.Fprintf(w, "# siobench %s, %s\n\n", pl.mode, time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(w, "- machine: %s CPUs, %s, %s, node %s\n", strings.TrimSpace(cmdOutput("getconf", "_NPROCESSORS_ONLN")), runtime.GOOS+"/"+runtime.GOARCH,
+		runtime.Version(), strings.TrimSpace(cmdOutput("node", "--version")))
+	pin := "no pinning"
+	if pl.pinPeer >= 0 {
+		pin = fmt.Sprintf("peers pinned to CPU %d, generator to CPU %s", pl.pinPeer, orDash(os.Getenv(pinnedEnv)))
+	}
+	fmt.Fprintf(w, "- %s; a fresh peer process per run; %d run(s) per cell, median\n", pin, pl.repeat)
+	fmt.Fprintf(w, "- load average before: %s; after: %s (other processes on the machine skew the figures)\n",
+		loadBefore, loadAfter)
+	fmt.Fprintf(w, "- warmup %v, measured window %v; WebSocket only, namespace \"/\"; took %v\n\n",
+		pl.cfg.Warmup, pl.cfg.Duration, took.Round(time.Second))
+	var peers []string
+	for _, p := range pl.peers {
+		if _, ok := rep.results[p]; ok {
+			peers = append(peers, p)
+		}
+	}
+	writeTable(w, peers, rep.results)
+	fmt.Fprintln(w, "\nRatios are siogo's figure over the other peer's. CPU is utime+stime from /proc/PID/stat over the measured window.")
+	if len(rep.failures) > 0 {
+		fmt.Fprintln(w, "\nFailed runs:")
+		for _, f := range rep.failures {
+			fmt.Fprintf(w, "\n- %s", f)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func cmdOutput(name string, args ...string) string {
+	var b bytes.Buffer
+	cmd := exec.Command(name, args...)
+	cmd.Stdout = &b
+	if cmd.Run() != nil {
+		return "?"
+	}
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
