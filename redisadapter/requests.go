@@ -51,10 +51,18 @@ func (a *Adapter) requestContext(ctx context.Context) (context.Context, context.
 // until ctx ends, then fails as a timeout, as Node's adapter does when its
 // commands wait in the client's offline queue.
 func (a *Adapter) serverCount(ctx context.Context, timeoutText string) (int, error) {
+	return retryCount(ctx, a.closing, timeoutText, func(ctx context.Context) (int, error) {
+		return a.node.numSub(ctx, a.ch.request)
+	})
+}
+
+// retryCount calls count until it succeeds, backing off while Redis is
+// away, until ctx ends (a timeout error with timeoutText) or closing closes.
+func retryCount(ctx context.Context, closing <-chan struct{}, timeoutText string, count func(context.Context) (int, error)) (int, error) {
 	delay := minBackoff
 	var t *time.Timer
 	for {
-		n, err := a.node.numSub(ctx, a.ch.request)
+		n, err := count(ctx)
 		if err == nil {
 			if t != nil {
 				t.Stop()
@@ -70,7 +78,7 @@ func (a *Adapter) serverCount(ctx context.Context, timeoutText string) (int, err
 		case <-ctx.Done():
 			t.Stop()
 			return 0, expired(ctx, timeoutText, err)
-		case <-a.closing:
+		case <-closing:
 			t.Stop()
 			return 0, ErrClosed
 		case <-t.C:

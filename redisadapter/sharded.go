@@ -364,32 +364,9 @@ func (a *ShardedAdapter) ServerCount(ctx context.Context) (int, error) {
 // serverCount is ServerCount for a request: while Redis is away it tries
 // again until ctx ends.
 func (a *ShardedAdapter) serverCount(ctx context.Context, timeoutText string) (int, error) {
-	delay := minBackoff
-	var t *time.Timer
-	for {
-		n, err := a.sn.shardNumSub(ctx, a.main)
-		if err == nil {
-			if t != nil {
-				t.Stop()
-			}
-			return n, nil
-		}
-		if t == nil {
-			t = time.NewTimer(delay)
-		} else {
-			t.Reset(delay)
-		}
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return 0, expired(ctx, timeoutText, err)
-		case <-a.closing:
-			t.Stop()
-			return 0, ErrClosed
-		case <-t.C:
-		}
-		delay = min(2*delay, 500*time.Millisecond)
-	}
+	return retryCount(ctx, a.closing, timeoutText, func(ctx context.Context) (int, error) {
+		return a.sn.shardNumSub(ctx, a.main)
+	})
 }
 
 // roundTrip registers r under id, publishes msg on the main channel and
