@@ -20,8 +20,7 @@ func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.pollActive {
 		s.mu.Unlock()
-		w.WriteHeader(http.StatusBadRequest)
-		s.close(ReasonTransportError, errOverlap)
+		s.refuseOverlap(w)
 		return
 	}
 	s.pollActive = true
@@ -101,8 +100,7 @@ func (s *Socket) servePost(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.postActive {
 		s.mu.Unlock()
-		w.WriteHeader(http.StatusBadRequest)
-		s.close(ReasonTransportError, errOverlap)
+		s.refuseOverlap(w)
 		return
 	}
 	s.postActive = true
@@ -161,6 +159,13 @@ func compressible(msgs []*Message) bool {
 		}
 	}
 	return false
+}
+
+// refuseOverlap answers a second concurrent GET or POST as Node does: 400,
+// and the session closes (a pending GET gets the close packet).
+func (s *Socket) refuseOverlap(w http.ResponseWriter) {
+	w.WriteHeader(http.StatusBadRequest)
+	s.close(ReasonTransportError, errOverlap)
 }
 
 var errTooLarge = errors.New("engineio: payload too large")

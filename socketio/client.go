@@ -241,10 +241,7 @@ func (c *client) beginClose(reason string) bool {
 	}
 	c.closing = true
 	c.connTimer.Stop()
-	sockets := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		sockets = append(sockets, s)
-	}
+	sockets := c.socketsLocked()
 	c.cond.Broadcast()
 	c.mu.Unlock()
 	for _, s := range sockets {
@@ -256,15 +253,24 @@ func (c *client) beginClose(reason string) bool {
 }
 
 func (c *client) closeSockets(reason string) {
-	c.mu.Lock()
-	sockets := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		sockets = append(sockets, s)
-	}
-	c.mu.Unlock()
-	for _, s := range sockets {
+	for _, s := range c.socketList() {
 		s.onClose(reason)
 	}
+}
+
+// socketList returns the connected sockets of this connection.
+func (c *client) socketList() []*Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.socketsLocked()
+}
+
+func (c *client) socketsLocked() []*Socket {
+	out := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		out = append(out, s)
+	}
+	return out
 }
 
 // waitIdle waits until the worker has run everything queued.

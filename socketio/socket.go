@@ -335,13 +335,7 @@ func (s *Socket) Disconnect(close bool) {
 		return
 	}
 	if close {
-		s.client.mu.Lock()
-		sockets := make([]*Socket, 0, len(s.client.sockets))
-		for _, o := range s.client.sockets {
-			sockets = append(sockets, o)
-		}
-		s.client.mu.Unlock()
-		for _, o := range sockets {
+		for _, o := range s.client.socketList() {
 			o.Disconnect(false)
 		}
 		s.client.close(ReasonForcedServerClose)
