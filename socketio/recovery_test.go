@@ -86,7 +86,6 @@ func TestRecoveryOffsets(t *testing.T) {
 	} {
 		delivered := false
 		for i := 0; i < 50 && !delivered; i++ {
-			time.Sleep(time.Millisecond)
 			emit(i)
 			s.Emit("mark")
 			for {
