@@ -251,11 +251,7 @@ func TestServerSideEmit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var texts []string
-	for _, a := range answers {
-		texts = append(texts, string(a.Raw(0).JSON))
-	}
-	slices.Sort(texts)
+	texts := firstArgs(answers)
 	if want := []string{`{"arg":"q","from":1}`, `{"arg":"q","from":2}`}; !slices.Equal(texts, want) {
 		t.Fatalf("answers = %v, want %v", texts, want)
 	}
@@ -314,11 +310,7 @@ func TestBroadcastWithAck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var texts []string
-	for _, a := range acks {
-		texts = append(texts, string(a.Raw(0).JSON))
-	}
-	slices.Sort(texts)
+	texts := firstArgs(acks)
 	if want := []string{`"zero"`, `{"one":[1]}`}; !slices.Equal(texts, want) {
 		t.Fatalf("acks = %v, want %v", texts, want)
 	}
@@ -326,14 +318,7 @@ func TestBroadcastWithAck(t *testing.T) {
 	// From the server without clients, with a binary ack (BROADCAST_ACK
 	// is msgpack: the bytes must come back as bytes).
 	bin := s1.connect("/", testAuth{Rooms: []string{"bin"}})
-	go func() {
-		p, err := bin.ReadText(wait)
-		if err != nil || !strings.HasPrefix(p, "2") {
-			return
-		}
-		id := p[1:strings.IndexByte(p, '[')]
-		bin.Send("61-"+id+`[{"b":{"_placeholder":true,"num":0}}]`, []byte{9, 8, 7})
-	}()
+	go answerWithBinary(bin, []byte{9, 8, 7})
 	acks, err = c.servers[2].io.Timeout(3*time.Second).To("bin").EmitWithAck(ctx, "q")
 	if err != nil || len(acks) != 1 {
 		t.Fatalf("from server 2: %v %v", acks, err)

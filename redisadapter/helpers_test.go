@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -203,4 +204,25 @@ func socketIDs(io *socketio.Server, nsp string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// firstArgs returns the first argument of each answer as JSON text, sorted.
+func firstArgs(answers []*socketio.Args) []string {
+	texts := make([]string, 0, len(answers))
+	for _, a := range answers {
+		texts = append(texts, string(a.Raw(0).JSON))
+	}
+	slices.Sort(texts)
+	return texts
+}
+
+// answerWithBinary acks the next event c receives with {"b": <b as binary>}:
+// BROADCAST_ACK travels as msgpack, so the bytes must come back as bytes.
+func answerWithBinary(c *siotest.Conn, b []byte) {
+	p, err := c.ReadText(wait)
+	if err != nil || !strings.HasPrefix(p, "2") {
+		return
+	}
+	id := p[1:strings.IndexByte(p, '[')]
+	c.Send("61-"+id+`[{"b":{"_placeholder":true,"num":0}}]`, b)
 }

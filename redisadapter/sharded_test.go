@@ -258,11 +258,7 @@ func testShardedMode(t *testing.T, mode redisadapter.SubscriptionMode) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var texts []string
-		for _, a := range answers {
-			texts = append(texts, string(a.Raw(0).JSON))
-		}
-		slices.Sort(texts)
+		texts := firstArgs(answers)
 		if want := []string{`{"arg":"q","from":1}`, `{"arg":"q","from":2}`}; !slices.Equal(texts, want) {
 			t.Fatalf("answers = %v, want %v", texts, want)
 		}
@@ -310,24 +306,13 @@ func testShardedMode(t *testing.T, mode redisadapter.SubscriptionMode) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var texts []string
-		for _, a := range acks {
-			texts = append(texts, string(a.Raw(0).JSON))
-		}
-		slices.Sort(texts)
+		texts := firstArgs(acks)
 		if want := []string{`"zero"`, `{"one":[1]}`}; !slices.Equal(texts, want) {
 			t.Fatalf("acks = %v, want %v", texts, want)
 		}
 
 		bin := s1.connect("/", testAuth{Rooms: []string{"bin"}})
-		go func() {
-			p, err := bin.ReadText(wait)
-			if err != nil || !strings.HasPrefix(p, "2") {
-				return
-			}
-			id := p[1:strings.IndexByte(p, '[')]
-			bin.Send("61-"+id+`[{"b":{"_placeholder":true,"num":0}}]`, []byte{9, 8, 7})
-		}()
+		go answerWithBinary(bin, []byte{9, 8, 7})
 		waitRoom(t, rc, mode, "bin", 1)
 		acks, err = s2.io.Timeout(3*time.Second).To("bin").EmitWithAck(context.Background(), "q")
 		if err != nil || len(acks) != 1 {
