@@ -18,7 +18,13 @@ type Args struct {
 	raw         []json.RawMessage
 	attachments [][]byte
 	codec       *binjson.Codec // the server's, with its type cache
+	ack         AckFunc        // set for an event the client wants answered
 }
+
+// Ack returns the function answering the event these arguments came with,
+// or nil when the client asked for no ack. Middleware uses it to refuse an
+// event with an answer (Node passes the ack as the packet's last element).
+func (a *Args) Ack() AckFunc { return a.ack }
 
 // Len returns the number of arguments.
 func (a *Args) Len() int { return len(a.raw) }

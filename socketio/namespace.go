@@ -207,6 +207,7 @@ func (n *Namespace) add(c *client, auth json.RawMessage) {
 		for _, mw := range mws {
 			if err := mw(s); err != nil {
 				c.writePacket(&Packet{Type: PacketConnectError, Namespace: n.name, Data: connectErrorData(err)}, false)
+				s.end()
 				return
 			}
 		}
@@ -216,6 +217,7 @@ func (n *Namespace) add(c *client, auth json.RawMessage) {
 	closing := c.closing
 	c.mu.Unlock()
 	if closing { // the connection ended while the middlewares ran
+		s.end()
 		return
 	}
 	n.mu.Lock()

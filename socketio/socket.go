@@ -45,6 +45,9 @@ type Socket struct {
 	onDiscing  []func(reason string)
 	onErr      []func(error)
 	acks       map[uint64]func(*Args)
+	closed     bool            // disconnected or refused, for good
+	ctx        context.Context // made on first use: most sockets never ask
+	cancel     context.CancelFunc
 }
 
 // ID returns the socket's id: 20 URL-safe characters, not the Engine.IO id.
@@ -82,6 +85,34 @@ func (s *Socket) Data() any {
 func (s *Socket) SetData(v any) {
 	s.mu.Lock()
 	s.data = v
+	s.mu.Unlock()
+}
+
+// Context returns a context that is done once the socket has disconnected.
+// Middleware attaches values to it with SetContext, e.g. the claims of a
+// verified token, for handlers to read with Context().Value.
+func (s *Socket) Context() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.contextLocked()
+}
+
+func (s *Socket) contextLocked() context.Context {
+	if s.ctx == nil {
+		s.ctx, s.cancel = context.WithCancel(context.Background())
+		if s.closed {
+			s.cancel()
+		}
+	}
+	return s.ctx
+}
+
+// SetContext replaces the socket's context. ctx must derive from Context()
+// so that it is still done when the socket disconnects.
+func (s *Socket) SetContext(ctx context.Context) {
+	s.mu.Lock()
+	s.contextLocked()
+	s.ctx = ctx
 	s.mu.Unlock()
 }
 
@@ -363,6 +394,7 @@ func (s *Socket) onEvent(p *Packet) {
 	var ack AckFunc
 	if p.HasID {
 		ack = s.ackFunc(p.ID)
+		args.ack = ack
 	}
 	s.mu.Lock()
 	anyIn := s.anyIn
@@ -460,9 +492,21 @@ func (s *Socket) onClose(reason string) {
 	s.connected = false
 	disc := s.onDisc
 	s.mu.Unlock()
+	s.end()
 	s.failAcks()
 	for _, fn := range disc {
 		fn(reason)
+	}
+}
+
+// end marks the socket as gone for good and cancels its context.
+func (s *Socket) end() {
+	s.mu.Lock()
+	s.closed = true
+	cancel := s.cancel
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
 	}
 }
 
