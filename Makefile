@@ -3,20 +3,32 @@
 GO      ?= go
 BIN     := $(CURDIR)/.bin
 FIXTURE := $(BIN)/siogo-fixture
+SERVER  := $(BIN)/siogo
 
-.PHONY: test test-go test-compat deps run bench bench-quick bench-go bench-cluster fuzz
+.PHONY: test test-go test-compat test-browser deps deps-npm deps-browser run demo bench bench-quick bench-go bench-cluster fuzz
 
-test: deps test-go test-compat
+test: deps test-go test-compat test-browser
 
-deps:
-	@command -v node >/dev/null && command -v npm >/dev/null || { \
-		echo "make: installing nodejs and npm (apt-get)"; \
-		apt-get update && apt-get install -y nodejs npm; }
+deps: deps-npm
 	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { \
 		echo "make: installing redis-server (apt-get)"; \
 		apt-get update && apt-get install -y redis-server; }
+
+# deps-npm installs Node.js and the npm packages (the official clients, the
+# Node reference servers, Playwright) when they are missing or stale.
+deps-npm:
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+		echo "make: installing nodejs and npm (apt-get)"; \
+		apt-get update && apt-get install -y nodejs npm; }
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 		echo "make: installing npm packages (npm ci)"; npm ci --no-audit --no-fund; fi
+
+# deps-browser installs Debian's Chromium for the web demo's browser tests
+# (Playwright drives it; it never downloads a browser of its own).
+deps-browser:
+	@command -v chromium >/dev/null || { \
+		echo "make: installing chromium (apt-get)"; \
+		apt-get update && apt-get install -y chromium; }
 
 test-go:
 	$(GO) vet ./...
@@ -27,8 +39,18 @@ test-compat: deps
 	$(GO) build -o $(FIXTURE) ./compat-tests/fixture
 	SIOGO_FIXTURE=$(FIXTURE) npm run --silent test:compat
 
-run:
-	$(GO) run ./cmd/siogo
+test-browser: deps deps-browser
+	$(GO) build -o $(SERVER) ./cmd/siogo
+	SIOGO_BIN=$(SERVER) npm run --silent test:browser
+
+# demo runs the web demo in memory on http://127.0.0.1:3000/ (ADDR=... to
+# change); the page loads socket.io-client from node_modules.
+ADDR ?= 127.0.0.1:3000
+demo: deps-npm
+	@echo "make: the demo is at http://$(ADDR)/ (Ctrl-C stops it)"
+	$(GO) run ./cmd/siogo -addr $(ADDR)
+
+run: demo
 
 # bench runs every load scenario against siogo, Node socket.io, the
 # zishang520 Go port and a bare gorilla/websocket floor, and writes a dated
