@@ -26,4 +26,8 @@
 // Refused requests get Node's JSON errors ({"code":N,"message":"…"}) and
 // statuses, checked in Node's order; refused WebSocket upgrades are answered
 // with a plain 400 before any 101.
+//
+// Options.Hooks observe the server for monitoring (sessions opened and
+// closed, upgrades, packets and their sizes, refused requests, request
+// durations) without the package depending on any metrics library.
 package engineio

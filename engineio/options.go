@@ -68,6 +68,9 @@ type Options struct {
 	// OnConnection is called for every new session, before any of its
 	// messages is delivered: register the session's callbacks here.
 	OnConnection func(*Socket)
+
+	// Hooks, when set, observe the server for monitoring (see Hooks).
+	Hooks *Hooks
 }
 
 // HTTPCompression configures compression of polling responses.

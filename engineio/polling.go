@@ -55,7 +55,7 @@ func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request) {
 		if s.ws != nil && s.state != stateClosed {
 			s.pollActive = false
 			s.mu.Unlock()
-			(&requestError{code: codeBadRequest}).writeHTTP(w)
+			s.srv.refuse(w, &requestError{code: codeBadRequest}, false)
 			return
 		}
 	}
@@ -82,6 +82,7 @@ func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request) {
 
 	closing := len(batch) > 0 && batch[len(batch)-1] == s.srv.closeMsg
 	s.srv.writePayload(w, r, batch)
+	s.srv.packetsOut(Polling, batch)
 	if batch[0] != s.srv.noopMsg {
 		s.returnQueue(batch)
 	}
@@ -113,12 +114,14 @@ func (s *Socket) servePost(w http.ResponseWriter, r *http.Request) {
 
 	if r.Header.Get("Content-Type") == "application/octet-stream" {
 		// Engine.IO v4 carries binary as base64 text in polling.
+		s.srv.refused(RefusedBadRequest)
 		w.WriteHeader(http.StatusBadRequest)
 		s.close(ReasonTransportError, errBadContent)
 		return
 	}
 	body, err := readBody(r.Body, s.srv.opts.MaxHTTPBufferSize)
 	if errors.Is(err, errTooLarge) {
+		s.srv.refused(RefusedPayloadTooLarge)
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
@@ -134,6 +137,7 @@ func (s *Socket) servePost(w http.ResponseWriter, r *http.Request) {
 			s.close(ReasonParseError, err)
 			return false
 		}
+		s.srv.packetIn(Polling, p)
 		if p.typ == packetOpen {
 			s.close(ReasonTransportError, errUnexpectedOpen)
 			return false
@@ -164,6 +168,7 @@ func compressible(msgs []*Message) bool {
 // refuseOverlap answers a second concurrent GET or POST as Node does: 400,
 // and the session closes (a pending GET gets the close packet).
 func (s *Socket) refuseOverlap(w http.ResponseWriter) {
+	s.srv.refused(RefusedBadRequest)
 	w.WriteHeader(http.StatusBadRequest)
 	s.close(ReasonTransportError, errOverlap)
 }

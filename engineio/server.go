@@ -18,6 +18,7 @@ import (
 // Path (by default "/engine.io/") on any mux.
 type Server struct {
 	opts     Options
+	hooks    Hooks // a copy of *opts.Hooks: one load and a nil check per call
 	upgrader websocket.Upgrader
 
 	writeBuffers sync.Pool // WebSocket write buffers, shared by idle connections
@@ -40,6 +41,9 @@ func NewServer(opts Options) *Server {
 		noopMsg:  controlMessage(packetNoop, ""),
 		closeMsg: controlMessage(packetClose, ""),
 		sessions: make(map[string]*Socket),
+	}
+	if opts.Hooks != nil {
+		srv.hooks = *opts.Hooks
 	}
 	srv.buffers.New = func() any { b := make([]byte, 0, 512); return &b }
 	srv.upgrader = srv.newUpgrader()
@@ -78,38 +82,46 @@ func (srv *Server) Close() error {
 
 // ServeHTTP answers Engine.IO requests under the server's path.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	done := srv.hooks.RequestDone
+	if done == nil {
+		srv.serve(w, r)
+		return
+	}
+	start := time.Now()
+	transport := srv.serve(w, r)
+	done(transport, r.Method, time.Since(start))
+}
+
+// serve answers one request; it returns the transport the request named if
+// the server knows it, for Hooks.RequestDone.
+func (srv *Server) serve(w http.ResponseWriter, r *http.Request) (transport string) {
 	if !strings.HasPrefix(r.URL.Path, srv.opts.Path) {
 		http.NotFound(w, r)
-		return
+		return ""
+	}
+	query := r.URL.Query()
+	switch t := query.Get("transport"); t {
+	case Polling, WebSocket:
+		transport = t
 	}
 	if c := srv.opts.CORS; c != nil {
 		if c.apply(w, r) {
-			return // preflight answered
+			return transport // preflight answered
 		}
 	}
-	query := r.URL.Query()
 	upgrade := websocket.IsWebSocketUpgrade(r)
 	s, rerr := srv.verify(r, query, upgrade)
 	if rerr == nil && s != nil && !s.checkPong() {
 		rerr = &requestError{code: codeUnknownSID}
 	}
 	if rerr != nil {
-		if upgrade {
-			rerr.writeUpgrade(w)
-		} else {
-			rerr.writeHTTP(w)
-		}
-		return
+		srv.refuse(w, rerr, upgrade)
+		return transport
 	}
 	switch {
 	case s == nil && query.Get("EIO") != "4":
 		// Node takes anything but "4" for v3, which it refuses.
-		rerr = &requestError{code: codeUnsupportedProtocolVersion}
-		if upgrade {
-			rerr.writeUpgrade(w)
-		} else {
-			rerr.writeHTTP(w)
-		}
+		srv.refuse(w, &requestError{code: codeUnsupportedProtocolVersion}, upgrade)
 	case s == nil && upgrade:
 		srv.serveDirectWebSocket(w, r)
 	case s == nil:
@@ -121,7 +133,20 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost:
 		s.servePost(w, r)
 	default:
+		srv.refused(RefusedBadRequest)
 		w.WriteHeader(http.StatusInternalServerError)
+	}
+	return transport
+}
+
+// refuse answers a refused request the way Node does for its kind: JSON for
+// polling and handshakes, plain text before a WebSocket upgrade.
+func (srv *Server) refuse(w http.ResponseWriter, e *requestError, upgrade bool) {
+	srv.refused(refusedNames[e.code])
+	if upgrade {
+		e.writeUpgrade(w)
+	} else {
+		e.writeHTTP(w)
 	}
 }
 
@@ -199,9 +224,17 @@ func (srv *Server) newSocket(r *http.Request, transport string) *Socket {
 // register adds a new session, tells the application, and queues the open
 // packet; false if the server is closed.
 func (srv *Server) register(s *Socket) bool {
+	// Reported before the session can be reached, so that nothing (a
+	// Server.Close, a request) can report its close first.
+	if fn := srv.hooks.SessionOpened; fn != nil {
+		fn(s.transport)
+	}
 	srv.mu.Lock()
 	if srv.closed {
 		srv.mu.Unlock()
+		if fn := srv.hooks.SessionClosed; fn != nil {
+			fn(s.transport, ReasonServerShuttingDown)
+		}
 		return false
 	}
 	srv.sessions[s.id] = s
@@ -230,7 +263,7 @@ func (srv *Server) remove(s *Socket) {
 func (srv *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
 	s := srv.newSocket(r, Polling)
 	if !srv.register(s) {
-		(&requestError{code: codeBadRequest}).writeHTTP(w)
+		srv.refuse(w, &requestError{code: codeBadRequest}, false)
 		return
 	}
 	if c := srv.sessionCookie(s.id); c != "" {

@@ -133,12 +133,20 @@ func (s *Socket) send(msgs []*Message, volatile bool) (bool, error) {
 		return false, ErrClosed
 	}
 	if volatile && !s.writableLocked() {
+		transport := s.transport
 		s.mu.Unlock()
+		if fn := s.srv.hooks.VolatileDropped; fn != nil {
+			fn(transport, len(msgs))
+		}
 		return false, nil
 	}
 	if len(s.queue)+len(msgs) > s.srv.opts.MaxBufferedPackets {
+		transport := s.transport
 		fire := s.finishLocked(ReasonTransportError, ErrQueueFull)
 		s.mu.Unlock()
+		if fn := s.srv.hooks.QueueOverflow; fn != nil {
+			fn(transport)
+		}
 		fire()
 		return false, ErrQueueFull
 	}
@@ -267,6 +275,7 @@ func (s *Socket) finishLocked(reason string, cause error) func() {
 		s.kickLocked()
 	}
 	ws := s.ws
+	transport := s.transport
 	onClose := s.onClose
 	s.onClose = nil
 	s.onMessage = nil
@@ -274,6 +283,9 @@ func (s *Socket) finishLocked(reason string, cause error) func() {
 		s.srv.remove(s) // gone before the client can see the close
 		if ws != nil {
 			closeWebSocket(ws)
+		}
+		if fn := s.srv.hooks.SessionClosed; fn != nil {
+			fn(transport, reason)
 		}
 		if onClose != nil {
 			onClose(reason, cause)
@@ -388,14 +400,4 @@ func (s *Socket) handlePacket(p packet) bool {
 		return false
 	}
 	return true
-}
-
-// handleText decodes and handles one text packet; see handlePacket.
-func (s *Socket) handleText(b []byte) bool {
-	p, err := decodeText(b)
-	if err != nil {
-		s.close(ReasonParseError, err)
-		return false
-	}
-	return s.handlePacket(p)
 }

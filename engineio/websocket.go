@@ -39,6 +39,7 @@ func (srv *Server) serveDirectWebSocket(w http.ResponseWriter, r *http.Request) 
 	}
 	conn, err := srv.upgrader.Upgrade(w, r, header)
 	if err != nil {
+		srv.refused(RefusedBadRequest)
 		return // the upgrader has answered the malformed request
 	}
 	conn.SetReadLimit(srv.opts.MaxHTTPBufferSize)
@@ -59,6 +60,7 @@ func (srv *Server) serveDirectWebSocket(w http.ResponseWriter, r *http.Request) 
 func (s *Socket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	conn, err := s.srv.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		s.srv.refused(RefusedBadRequest)
 		return // the upgrader has answered the malformed request
 	}
 	conn.SetReadLimit(s.srv.opts.MaxHTTPBufferSize)
@@ -98,16 +100,23 @@ func (s *Socket) readProbe(conn *websocket.Conn, b64 bool) {
 			s.abortUpgrade(conn)
 			return
 		}
+		s.srv.packetIn(WebSocket, p)
 		switch {
 		case p.typ == packetPing && string(p.data) == "probe":
 			if err := conn.WriteMessage(websocket.TextMessage, []byte("3probe")); err != nil {
 				s.abortUpgrade(conn)
 				return
 			}
+			if fn := s.srv.hooks.PacketOut; fn != nil {
+				fn(WebSocket, packetPong.String(), len("probe"))
+			}
 		case p.typ == packetUpgrade:
 			if !s.completeUpgrade(conn, b64) {
 				conn.Close()
 				return
+			}
+			if fn := s.srv.hooks.Upgraded; fn != nil {
+				fn()
 			}
 			s.readWebSocket(conn)
 			return
@@ -169,13 +178,16 @@ func (s *Socket) readWebSocket(conn *websocket.Conn) {
 		if !s.checkPong() {
 			return
 		}
-		s.readMu.Lock()
-		var more bool
+		var p packet
 		if typ == websocket.BinaryMessage {
-			more = s.handlePacket(packet{typ: packetMessage, data: data, binary: true})
-		} else {
-			more = s.handleText(data)
+			p = packet{typ: packetMessage, data: data, binary: true}
+		} else if p, err = decodeText(data); err != nil {
+			s.close(ReasonParseError, err)
+			return
 		}
+		s.srv.packetIn(WebSocket, p)
+		s.readMu.Lock()
+		more := s.handlePacket(p)
 		s.readMu.Unlock()
 		if !more {
 			return
@@ -220,6 +232,9 @@ func (s *Socket) flushWebSocket(conn *websocket.Conn) {
 			}
 			if err = s.srv.writeFrame(conn, m, b64); err != nil {
 				break
+			}
+			if fn := s.srv.hooks.PacketOut; fn != nil {
+				fn(WebSocket, m.typ.String(), len(m.data))
 			}
 		}
 		s.returnQueue(batch)

@@ -85,6 +85,7 @@ func (a *Adapter) Broadcast(p *socketio.Packet, opts *socketio.BroadcastOptions)
 		msg, err := encodeBroadcast(a.uid, a.nsp.Name(), p, opts)
 		if err != nil {
 			a.node.log.Error("redisadapter: encoding broadcast", "nsp", a.nsp.Name(), "error", err)
+			a.node.reportError(OpEncode, err)
 		} else {
 			a.node.pub.publish(a.ch.publishChannel(opts.Rooms), msg)
 		}
@@ -102,6 +103,7 @@ func (a *Adapter) BroadcastWithAck(p *socketio.Packet, opts *socketio.BroadcastO
 		msg, err := encodeBroadcastRequest(a.uid, id, a.nsp.Name(), p, opts)
 		if err != nil {
 			a.node.log.Error("redisadapter: encoding broadcast", "nsp", a.nsp.Name(), "error", err)
+			a.node.reportError(OpEncode, err)
 		} else {
 			ttl := opts.Flags.Timeout
 			if ttl <= 0 {
@@ -176,7 +178,9 @@ func (a *Adapter) RestoreSession(pid, offset string) (*socketio.Session, error) 
 func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
 	n, err := a.node.numSub(ctx, a.ch.request)
 	if err != nil {
-		return 0, wrapRedis("server count", err)
+		err = wrapRedis("server count", err)
+		a.node.reportError(OpRequest, err)
+		return 0, err
 	}
 	return n, nil
 }

@@ -57,10 +57,10 @@
 // Publishing never blocks the caller: messages wait in a bounded queue that
 // one goroutine sends in pipelines, in order. While Redis is away, local
 // delivery goes on, failed publishes are logged and counted (see
-// Node.PublishErrors), and cluster requests fail once their timeout passes
-// with an error wrapping ErrTimeout. go-redis reconnects the subscriber and
-// subscribes again by itself; messages published meanwhile are lost, as
-// with Node's adapter.
+// Node.PublishErrors, and Options.OnError for metrics), and cluster
+// requests fail once their timeout passes with an error wrapping
+// ErrTimeout. go-redis reconnects the subscriber and subscribes again by
+// itself; messages published meanwhile are lost, as with Node's adapter.
 //
 // # Sharded mode
 //

@@ -233,6 +233,7 @@ func (a *Adapter) onBroadcastWithAck(req *inRequest, uid string, atts [][]byte) 
 			msg, err := encodeBroadcastAck(id, args)
 			if err != nil {
 				a.node.log.Warn("redisadapter: encoding ack", "error", err)
+				a.node.reportError(OpEncode, err)
 				return
 			}
 			a.node.pub.publish(channel, msg)

@@ -2,6 +2,7 @@ package redisadapter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -72,6 +73,7 @@ func NewNode(client redis.UniversalClient, opts Options) (*Node, error) {
 		patterns: make(map[string]*Adapter),
 		channels: make(map[string]route),
 	}
+	n.pub.onError = opts.OnError
 	if opts.Mode == ModeSharded {
 		n.pub.sharded = true
 		n.shard = newShardedNode(n)
@@ -118,9 +120,11 @@ func (n *Node) NewAdapter(nsp *socketio.Namespace) socketio.Adapter {
 	defer cancel()
 	if err := sub.ps.PSubscribe(ctx, a.ch.pattern); err != nil {
 		n.log.Warn("redisadapter: psubscribe failed; retrying on reconnect", "pattern", a.ch.pattern, "error", err)
+		n.reportError(OpSubscribe, err)
 	}
 	if err := sub.ps.Subscribe(ctx, a.ch.request, a.ch.response, a.ch.specific); err != nil {
 		n.log.Warn("redisadapter: subscribe failed; retrying on reconnect", "channel", a.ch.request, "error", err)
+		n.reportError(OpSubscribe, err)
 	}
 	if first {
 		sub.start()
@@ -153,10 +157,22 @@ func (n *Node) remove(a *Adapter) {
 	defer cancel()
 	if err := sub.ps.PUnsubscribe(ctx, a.ch.pattern); err != nil {
 		n.log.Debug("redisadapter: punsubscribe", "error", err)
+		n.reportError(OpSubscribe, err)
 	}
 	if err := sub.ps.Unsubscribe(ctx, a.ch.request, a.ch.response, a.ch.specific); err != nil {
 		n.log.Debug("redisadapter: unsubscribe", "error", err)
+		n.reportError(OpSubscribe, err)
 	}
+}
+
+// reportError passes a failure to Options.OnError. A request its caller
+// canceled, or one ended by the adapter's closing, is not a failure.
+func (n *Node) reportError(op string, err error) {
+	fn := n.opts.OnError
+	if fn == nil || err == nil || errors.Is(err, ErrClosed) || errors.Is(err, context.Canceled) {
+		return
+	}
+	fn(op, err)
 }
 
 // dispatch hands a received message to its adapter.

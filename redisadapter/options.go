@@ -47,7 +47,33 @@ type Options struct {
 
 	// Logger receives the adapter's warnings. Default slog.Default().
 	Logger *slog.Logger
+
+	// OnError, when set, is called for every failure of the node's work
+	// with Redis, for monitoring: op is one of the Op constants. Failures
+	// repeat while Redis is away (once per lost message, once per failed
+	// reconnection attempt), where the Logger says it once per outage.
+	// Requests that their caller canceled, or that end because the
+	// adapter closes, are not failures. It runs on the node's goroutines
+	// and on the callers' of cluster requests: it must be quick and must
+	// not block.
+	OnError func(op string, err error)
 }
+
+// The operations reported to Options.OnError.
+const (
+	// OpPublish: a message could not be published (Redis failed, or the
+	// publish queue was full); it is lost.
+	OpPublish = "publish"
+	// OpSubscribe: the subscriber lost its connection (or could not make
+	// it again), or a (un)subscribe command failed.
+	OpSubscribe = "subscribe"
+	// OpRequest: a cluster request (FetchSockets, AllRooms, ServerSideEmit
+	// with an ack, the server count of a broadcast with acks) failed,
+	// most often because not every server answered in time.
+	OpRequest = "request"
+	// OpEncode: a message could not be encoded for the other servers.
+	OpEncode = "encode"
+)
 
 func (o Options) withDefaults() Options {
 	if o.Key == "" {

@@ -21,7 +21,8 @@ type publisher struct {
 	client  redis.UniversalClient
 	log     *slog.Logger
 	max     int
-	sharded bool // SPUBLISH rather than PUBLISH
+	sharded bool                       // SPUBLISH rather than PUBLISH
+	onError func(op string, err error) // Options.OnError
 
 	mu      sync.Mutex
 	queue   []outMessage
@@ -131,6 +132,11 @@ func (p *publisher) send(batch []outMessage) {
 // fail counts n lost messages, logging the first loss of an outage.
 func (p *publisher) fail(n int, err error) {
 	p.errors.Add(uint64(n))
+	if p.onError != nil {
+		for range n {
+			p.onError(OpPublish, err)
+		}
+	}
 	if p.failing.CompareAndSwap(false, true) {
 		p.log.Warn("redisadapter: publish failed; messages are lost until Redis is back", "error", err)
 	}

@@ -51,9 +51,11 @@ func (a *Adapter) requestContext(ctx context.Context) (context.Context, context.
 // until ctx ends, then fails as a timeout, as Node's adapter does when its
 // commands wait in the client's offline queue.
 func (a *Adapter) serverCount(ctx context.Context, timeoutText string) (int, error) {
-	return retryCount(ctx, a.closing, timeoutText, func(ctx context.Context) (int, error) {
+	n, err := retryCount(ctx, a.closing, timeoutText, func(ctx context.Context) (int, error) {
 		return a.node.numSub(ctx, a.ch.request)
 	})
+	a.node.reportError(OpRequest, err)
+	return n, err
 }
 
 // retryCount calls count until it succeeds, backing off while Redis is
@@ -90,6 +92,12 @@ func retryCount(ctx context.Context, closing <-chan struct{}, timeoutText string
 // roundTrip registers r, publishes the request msg(id) and waits until r
 // is complete, ctx ends or the adapter closes.
 func (a *Adapter) roundTrip(ctx context.Context, r *request, timeoutText string, msg func(id string) []byte) error {
+	err := a.doRoundTrip(ctx, r, timeoutText, msg)
+	a.node.reportError(OpRequest, err)
+	return err
+}
+
+func (a *Adapter) doRoundTrip(ctx context.Context, r *request, timeoutText string, msg func(id string) []byte) error {
 	id := newUID()
 	a.mu.Lock()
 	if a.closed {

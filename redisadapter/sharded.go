@@ -269,6 +269,7 @@ func (a *ShardedAdapter) Broadcast(p *socketio.Packet, opts *socketio.BroadcastO
 		msg, err := a.encode(ctBroadcast, broadcastData(p, "", opts, false), p.Attachments)
 		if err != nil {
 			a.node.log.Error("redisadapter: encoding broadcast", "nsp", a.nsp.Name(), "error", err)
+			a.node.reportError(OpEncode, err)
 		} else {
 			a.node.pub.publish(a.publishChannel(opts.Rooms), msg)
 		}
@@ -292,6 +293,7 @@ func (a *ShardedAdapter) BroadcastWithAck(p *socketio.Packet, opts *socketio.Bro
 		msg, err := a.encode(ctBroadcast, broadcastData(p, id, opts, true), p.Attachments)
 		if err != nil {
 			a.node.log.Error("redisadapter: encoding broadcast", "nsp", a.nsp.Name(), "error", err)
+			a.node.reportError(OpEncode, err)
 		} else {
 			ttl := opts.Flags.Timeout
 			if ttl <= 0 {
@@ -356,7 +358,9 @@ func (a *ShardedAdapter) RestoreSession(pid, offset string) (*socketio.Session, 
 func (a *ShardedAdapter) ServerCount(ctx context.Context) (int, error) {
 	n, err := a.sn.shardNumSub(ctx, a.main)
 	if err != nil {
-		return 0, wrapRedis("server count", err)
+		err = wrapRedis("server count", err)
+		a.node.reportError(OpRequest, err)
+		return 0, err
 	}
 	return n, nil
 }
@@ -364,14 +368,22 @@ func (a *ShardedAdapter) ServerCount(ctx context.Context) (int, error) {
 // serverCount is ServerCount for a request: while Redis is away it tries
 // again until ctx ends.
 func (a *ShardedAdapter) serverCount(ctx context.Context, timeoutText string) (int, error) {
-	return retryCount(ctx, a.closing, timeoutText, func(ctx context.Context) (int, error) {
+	n, err := retryCount(ctx, a.closing, timeoutText, func(ctx context.Context) (int, error) {
 		return a.sn.shardNumSub(ctx, a.main)
 	})
+	a.node.reportError(OpRequest, err)
+	return n, err
 }
 
 // roundTrip registers r under id, publishes msg on the main channel and
 // waits until r is complete, ctx ends or the adapter closes.
 func (a *ShardedAdapter) roundTrip(ctx context.Context, r *request, id string, msg []byte) error {
+	err := a.doRoundTrip(ctx, r, id, msg)
+	a.node.reportError(OpRequest, err)
+	return err
+}
+
+func (a *ShardedAdapter) doRoundTrip(ctx context.Context, r *request, id string, msg []byte) error {
 	a.mu.Lock()
 	if a.closed {
 		a.mu.Unlock()

@@ -173,6 +173,7 @@ func (sn *shardedNode) doSubscribe(channels ...string) {
 		// subscribed again when the connection is made again.
 		if err := ss.s.ps.SSubscribe(ctx, ch); err != nil {
 			sn.n.log.Warn("redisadapter: ssubscribe failed; retrying on reconnect", "channel", ch, "error", err)
+			sn.n.reportError(OpSubscribe, err)
 		}
 		if fresh {
 			// Only now: a PubSub read before its first channel would
@@ -202,6 +203,7 @@ func (sn *shardedNode) doUnsubscribe(channels ...string) {
 		}
 		if err := ss.s.ps.SUnsubscribe(ctx, ch); err != nil {
 			sn.n.log.Debug("redisadapter: sunsubscribe", "channel", ch, "error", err)
+			sn.n.reportError(OpSubscribe, err)
 		}
 	}
 }

@@ -49,6 +49,7 @@ func (a *ShardedAdapter) publish(typ int, data []byte) {
 	msg, err := a.encode(typ, data, nil)
 	if err != nil {
 		a.node.log.Error("redisadapter: encoding message", "type", typ, "error", err)
+		a.node.reportError(OpEncode, err)
 		return
 	}
 	a.node.pub.publish(a.main, msg)
@@ -59,6 +60,7 @@ func (a *ShardedAdapter) respond(requester string, typ int, data []byte, atts []
 	msg, err := a.encode(typ, data, atts)
 	if err != nil {
 		a.node.log.Warn("redisadapter: encoding response", "type", typ, "error", err)
+		a.node.reportError(OpEncode, err)
 		return
 	}
 	a.node.pub.publish(a.main+requester+"#", msg)
@@ -207,6 +209,7 @@ func (a *ShardedAdapter) onMessage(payload []byte) {
 		js, err := binjson.AppendValue(b, &out, details)
 		if err != nil {
 			a.node.log.Warn("redisadapter: encoding fetchSockets response", "error", err)
+			a.node.reportError(OpEncode, err)
 			out = nil
 			js = append(b, marshal(details)...)
 		}

@@ -83,6 +83,7 @@ func (s *subscriber) run() {
 				lost = true
 				log.Warn("redisadapter: subscriber connection lost; reconnecting", "error", err)
 			}
+			s.node.reportError(OpSubscribe, err)
 			// go-redis dials again and subscribes again on the next read.
 			backoff = min(max(2*backoff, minBackoff), maxBackoff)
 			if timer == nil {

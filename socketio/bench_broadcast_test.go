@@ -55,7 +55,6 @@ func drain(b *testing.B, io *socketio.Server, sids []string) {
 // sessions, polling, driven in process). The emit itself must not allocate
 // per recipient: allocs/recipient is reported.
 func BenchmarkBroadcast10k(b *testing.B) {
-	const n = 10_000
 	for _, bc := range []struct {
 		name string
 		emit func(io *socketio.Server) error
@@ -65,51 +64,81 @@ func BenchmarkBroadcast10k(b *testing.B) {
 		{"Except-room", func(io *socketio.Server) error { return io.Except("none").Emit("news", "hello") }},
 		{"binary", func(io *socketio.Server) error { return io.Emit("bin", []byte("0123456789")) }},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
-			io := socketio.NewServer(socketio.Options{Engine: engineio.Options{
-				PingInterval: time.Hour, PingTimeout: time.Hour, HTTPCompression: engineio.HTTPCompression{Disabled: true},
-			}})
-			defer io.Close()
-			io.OnConnection(func(s *socketio.Socket) { s.Join("all") })
-			sids := benchClients(b, io, n)
-			// Queues hold at most 4096 packets (engineio's default
-			// MaxBufferedPackets): drain well before that.
-			const every = 1000
-			// Warm up: an engineio session alternates between two queue
-			// arrays; after two drains both have their full size, so the
-			// measured loop shows the steady state, not their growth.
-			for range 2 {
-				drain(b, io, sids)
-				for range every - 1 {
-					bc.emit(io)
-				}
-			}
-			drain(b, io, sids)
-			var ms runtime.MemStats
-			var mallocs uint64
-			runtime.ReadMemStats(&ms)
-			start := ms.Mallocs
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if err := bc.emit(io); err != nil {
-					b.Fatal(err)
-				}
-				if i%every == every-1 {
-					b.StopTimer()
-					runtime.ReadMemStats(&ms)
-					mallocs += ms.Mallocs - start
-					drain(b, io, sids)
-					runtime.ReadMemStats(&ms)
-					start = ms.Mallocs
-					b.StartTimer()
-				}
-			}
+		b.Run(bc.name, func(b *testing.B) { benchBroadcast(b, socketio.Options{}, bc.emit) })
+	}
+}
+
+// BenchmarkBroadcast10kHooks is the Emit case with every hook of both
+// layers set (to functions that do nothing): what calling them costs.
+func BenchmarkBroadcast10kHooks(b *testing.B) {
+	opts := socketio.Options{
+		Hooks: &socketio.Hooks{
+			Connected:      func(string) {},
+			Disconnected:   func(string, string) {},
+			ConnectRefused: func(string, error) {},
+			EventIn:        func(string, int) {},
+			EventOut:       func(string, int, int) {},
+			AckTimeout:     func(string) {},
+			ParseError:     func(error) {},
+		},
+		Engine: engineio.Options{Hooks: &engineio.Hooks{
+			SessionOpened:   func(string) {},
+			SessionClosed:   func(string, string) {},
+			PacketIn:        func(string, string, int) {},
+			PacketOut:       func(string, string, int) {},
+			QueueOverflow:   func(string) {},
+			VolatileDropped: func(string, int) {},
+			RequestRefused:  func(string) {},
+			RequestDone:     func(string, string, time.Duration) {},
+		}},
+	}
+	benchBroadcast(b, opts, func(io *socketio.Server) error { return io.Emit("news", "hello", 42) })
+}
+
+func benchBroadcast(b *testing.B, opts socketio.Options, emit func(io *socketio.Server) error) {
+	const n = 10_000
+	opts.Engine.PingInterval, opts.Engine.PingTimeout = time.Hour, time.Hour
+	opts.Engine.HTTPCompression = engineio.HTTPCompression{Disabled: true}
+	io := socketio.NewServer(opts)
+	defer io.Close()
+	io.OnConnection(func(s *socketio.Socket) { s.Join("all") })
+	sids := benchClients(b, io, n)
+	// Queues hold at most 4096 packets (engineio's default
+	// MaxBufferedPackets): drain well before that.
+	const every = 1000
+	// Warm up: an engineio session alternates between two queue
+	// arrays; after two drains both have their full size, so the
+	// measured loop shows the steady state, not their growth.
+	for range 2 {
+		drain(b, io, sids)
+		for range every - 1 {
+			emit(io)
+		}
+	}
+	drain(b, io, sids)
+	var ms runtime.MemStats
+	var mallocs uint64
+	runtime.ReadMemStats(&ms)
+	start := ms.Mallocs
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := emit(io); err != nil {
+			b.Fatal(err)
+		}
+		if i%every == every-1 {
 			b.StopTimer()
 			runtime.ReadMemStats(&ms)
 			mallocs += ms.Mallocs - start
-			b.ReportMetric(float64(mallocs)/float64(b.N)/n, "allocs/recipient")
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/recipient")
-		})
+			drain(b, io, sids)
+			runtime.ReadMemStats(&ms)
+			start = ms.Mallocs
+			b.StartTimer()
+		}
 	}
+	b.StopTimer()
+	runtime.ReadMemStats(&ms)
+	mallocs += ms.Mallocs - start
+	b.ReportMetric(float64(mallocs)/float64(b.N)/n, "allocs/recipient")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/recipient")
 }

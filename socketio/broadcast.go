@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -159,6 +160,9 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 		defer mu.Unlock()
 		return responses, nil
 	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			b.nsp.srv.ackTimeout(b.nsp.name)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		closed = true

@@ -64,6 +64,9 @@ func (srv *Server) onEngineConnection(conn *engineio.Socket) {
 func (c *client) onMessage(data []byte, binary bool) {
 	p, err := c.dec.add(data, binary)
 	if err != nil {
+		if fn := c.srv.hooks.ParseError; fn != nil {
+			fn(err)
+		}
 		// Node closes the Engine.IO connection, so its sockets see
 		// "forced close" (measured on socket.io 4.8), not "parse error".
 		c.close(ReasonForcedClose)

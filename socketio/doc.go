@@ -38,4 +38,10 @@
 // Connection state recovery (Options.ConnectionStateRecovery) gives every
 // event an offset and keeps disconnected sessions for a while, so a client
 // that comes back gets its id, rooms and data again, plus what it missed.
+//
+// Monitoring goes through Hooks (Options.Hooks, and Options.Engine.Hooks
+// for the transport underneath): plain functions called as sockets
+// connect, exchange events and disconnect, which package
+// github.com/siogo/siogo/metrics turns into Prometheus metrics. Unset
+// hooks cost a nil check.
 package socketio

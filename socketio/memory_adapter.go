@@ -204,7 +204,12 @@ func (a *InMemoryAdapter) Broadcast(p *Packet, opts *BroadcastOptions) {
 	}
 	msgs := encodeFor(p, opts.Flags)
 	volatile := opts.Flags.Volatile
-	a.apply(opts, func(s *Socket) { s.client.writeMessages(msgs, volatile) })
+	n := 0
+	a.apply(opts, func(s *Socket) {
+		s.client.writeMessages(msgs, volatile)
+		n++
+	})
+	a.nsp.srv.eventOut(a.nsp.name, p, n)
 }
 
 // BroadcastWithAck sends p and registers ack on every socket reached. A
@@ -231,6 +236,7 @@ func (a *InMemoryAdapter) BroadcastWithAck(p *Packet, opts *BroadcastOptions, cl
 		s.mu.Unlock()
 		s.client.writeMessages(msgs, opts.Flags.Volatile)
 	})
+	a.nsp.srv.eventOut(a.nsp.name, p, n)
 	clientCount(n)
 }
 

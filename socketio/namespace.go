@@ -208,6 +208,9 @@ func (n *Namespace) add(c *client, auth json.RawMessage) {
 			if err := mw(s); err != nil {
 				c.writePacket(&Packet{Type: PacketConnectError, Namespace: n.name, Data: connectErrorData(err)}, false)
 				s.end()
+				if fn := n.srv.hooks.ConnectRefused; fn != nil {
+					fn(n.name, err)
+				}
 				return
 			}
 		}
@@ -219,6 +222,10 @@ func (n *Namespace) add(c *client, auth json.RawMessage) {
 	if closing { // the connection ended while the middlewares ran
 		s.end()
 		return
+	}
+	// Before the socket can be reached: its Disconnected comes after.
+	if fn := n.srv.hooks.Connected; fn != nil {
+		fn(n.name)
 	}
 	n.mu.Lock()
 	n.sockets[s.id] = s

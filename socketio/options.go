@@ -30,6 +30,9 @@ type Options struct {
 	// CleanupEmptyChildNamespaces removes a dynamic namespace once its last
 	// socket leaves.
 	CleanupEmptyChildNamespaces bool
+
+	// Hooks, when set, observe the server for monitoring (see Hooks).
+	Hooks *Hooks
 }
 
 // RecoveryOptions configures connection state recovery.

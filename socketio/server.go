@@ -17,6 +17,7 @@ import (
 // its Path (by default "/socket.io/").
 type Server struct {
 	opts   Options
+	hooks  Hooks // a copy of *opts.Hooks: one load and a nil check per call
 	engine *engineio.Server
 	codec  binjson.Codec // JSON with binary placeholders; caches type info
 
@@ -33,6 +34,9 @@ func NewServer(opts Options) *Server {
 		opts:    opts.withDefaults(),
 		nsps:    make(map[string]*Namespace),
 		clients: make(map[*client]struct{}),
+	}
+	if opts.Hooks != nil {
+		srv.hooks = *opts.Hooks
 	}
 	eo := srv.opts.Engine
 	eo.Path = srv.opts.Path

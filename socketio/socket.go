@@ -317,6 +317,7 @@ func (s *Socket) waitAck(ctx context.Context, ch chan *Args) (*Args, error) {
 		return a, nil
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			s.nsp.srv.ackTimeout(s.nsp.name)
 			return nil, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
 		}
 		return nil, ctx.Err()
@@ -356,6 +357,7 @@ func (s *Socket) emit(event string, args []any, ack func(*Args), flags Broadcast
 		return nil
 	}
 	s.client.writeMessages(encodeFor(p, flags), flags.Volatile)
+	s.nsp.srv.eventOut(s.nsp.name, p, 1)
 	return nil
 }
 
@@ -383,6 +385,9 @@ func (s *Socket) onPacket(p *Packet) {
 	}
 	switch p.Type {
 	case PacketEvent, PacketBinaryEvent:
+		if fn := s.nsp.srv.hooks.EventIn; fn != nil {
+			fn(s.nsp.name, eventSize(p))
+		}
 		s.onEvent(p)
 	case PacketDisconnect:
 		s.onClose(ReasonClientNamespaceDisconnect)
@@ -494,6 +499,9 @@ func (s *Socket) onClose(reason string) {
 	s.mu.Unlock()
 	s.end()
 	s.failAcks()
+	if fn := s.nsp.srv.hooks.Disconnected; fn != nil {
+		fn(s.nsp.name, reason)
+	}
 	for _, fn := range disc {
 		fn(reason)
 	}
