@@ -1,67 +1,65 @@
-// Command siogo runs the siogo demo server: a Socket.IO chat relay at
-// /socket.io/ that any socket.io-client can join.
+// Command siogo runs the siogo demo server: a chat in the browser at /,
+// Socket.IO at /socket.io/, Prometheus metrics at /metrics and health
+// checks at /healthz and /readyz.
 //
-// Events: "join" (room) joins a room; "chat" (room, message) sends the
-// message to everyone else in the room and acks with "ok"; "echo" (any
-// arguments) answers with the same arguments. The full demo app (JWT,
-// Redis, metrics, web page) replaces this as those parts land.
+// It is also the shape of a production deployment: users authenticate at
+// the Socket.IO handshake with a JWT (the demo issues short-lived tokens at
+// POST /api/token for any name), rooms are entered only as the token
+// allows, each socket's events are rate limited, and with -redis several
+// nodes behind a load balancer serve one cluster. SIGTERM drains: the node
+// stops taking new users, closes the connections it has so that clients
+// reconnect to another node, and exits within -drain-timeout.
+//
+// Every flag has an environment fallback; run "siogo -h" for the list.
 package main
 
 import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
-	"time"
-
-	"github.com/siogo/siogo/engineio"
-	"github.com/siogo/siogo/socketio"
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:3000", "listen address (port 0 picks a free port)")
-	flag.Parse()
-
-	io := socketio.NewServer(socketio.Options{
-		Engine: engineio.Options{CORS: &engineio.CORS{}},
-	})
-	io.OnConnection(func(s *socketio.Socket) {
-		slog.Info("connected", "id", s.ID(), "transport", s.Transport())
-		s.On("join", func(room string) { s.Join(room) })
-		s.On("chat", func(room, msg string, ack socketio.AckFunc) {
-			s.To(room).Emit("chat", s.ID(), msg)
-			ack("ok")
-		})
-		s.On("echo", func(args *socketio.Args) { s.Emit("echo", args.Values()...) })
-		s.OnDisconnect(func(reason string) { slog.Info("disconnected", "id", s.ID(), "reason", reason) })
-	})
-	mux := http.NewServeMux()
-	mux.Handle("/socket.io/", io)
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		slog.Error("listen", "err", err)
-		os.Exit(1)
+	cfg, err := parseConfig(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return
 	}
-	slog.Info("siogo listening", "url", "http://"+ln.Addr().String()+"/socket.io/")
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			slog.Error("serve", "err", err)
-			os.Exit(1)
-		}
-	}()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "siogo:", err)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: parseLevel(cfg.LogLevel)}))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	<-ctx.Done()
-	io.Close()
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	hs.Shutdown(sctx)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		log.Error("listen", "err", err)
+		os.Exit(1)
+	}
+	a, err := newApp(cfg, log, ln.Addr().String())
+	if err != nil {
+		log.Error("start", "err", err)
+		os.Exit(1)
+	}
+	if err := a.serve(ctx, ln); err != nil {
+		log.Error("serve", "err", err)
+		os.Exit(1)
+	}
+}
+
+func parseLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(s))); err != nil {
+		return slog.LevelInfo
+	}
+	return l
 }
