@@ -12,14 +12,14 @@ test: deps test-go test-compat test-browser
 deps: deps-npm
 	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { \
 		echo "make: installing redis-server (apt-get)"; \
-		apt-get update && apt-get install -y redis-server; }
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
 
 # deps-npm installs Node.js and the npm packages (the official clients, the
 # Node reference servers, Playwright) when they are missing or stale.
 deps-npm:
 	@command -v node >/dev/null && command -v npm >/dev/null || { \
 		echo "make: installing nodejs and npm (apt-get)"; \
-		apt-get update && apt-get install -y nodejs npm; }
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; }
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 		echo "make: installing npm packages (npm ci)"; npm ci --no-audit --no-fund; fi
 
@@ -28,7 +28,7 @@ deps-npm:
 deps-browser:
 	@command -v chromium >/dev/null || { \
 		echo "make: installing chromium (apt-get)"; \
-		apt-get update && apt-get install -y chromium; }
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 test-go:
 	$(GO) vet ./...
