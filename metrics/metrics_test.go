@@ -29,53 +29,21 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 const wait = 5 * time.Second
 
 type server struct {
+	*siotest.Server
 	t   *testing.T
-	io  *socketio.Server
 	m   *metrics.Metrics
 	reg *prometheus.Registry
-	url string // the Socket.IO path
 }
 
 // start runs an instrumented server on 127.0.0.1:0 with its own registry.
-// Cleanup closes the clients registered with track, then the server.
+// Cleanup closes the clients, then the server, then checks that no
+// goroutine is left behind.
 func start(t *testing.T, opts socketio.Options, setup func(*socketio.Server)) *server {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	m := metrics.New(metrics.Options{Registerer: reg})
 	m.Instrument(&opts)
-	io := socketio.NewServer(opts)
-	if setup != nil {
-		setup(io)
-	}
-	ts := httptest.NewServer(io)
-	t.Cleanup(func() {
-		io.Close()
-		ts.Close()
-	})
-	return &server{t: t, io: io, m: m, reg: reg, url: ts.URL + "/socket.io/"}
-}
-
-func (s *server) connect(transport, nsp string) *siotest.Conn {
-	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	var c *siotest.Conn
-	var err error
-	if transport == engineio.Polling {
-		c, err = siotest.DialPolling(ctx, s.url, "")
-	} else {
-		c, err = siotest.DialWebSocket(ctx, s.url, "")
-	}
-	if err != nil {
-		s.t.Fatalf("dial %s: %v", transport, err)
-	}
-	s.t.Cleanup(c.Close) // before the server's cleanup: registered later
-	if nsp != "" {
-		if _, err := c.Connect(nsp, "", wait); err != nil {
-			s.t.Fatalf("connect %s: %v", nsp, err)
-		}
-	}
-	return c
+	return &server{Server: siotest.StartServer(t, opts, setup), t: t, m: m, reg: reg}
 }
 
 // value returns the value of the series name{labels} (label pairs), or for
@@ -142,14 +110,6 @@ func (s *server) eventually(want float64, name string, labels ...string) {
 	}
 }
 
-func read(t *testing.T, c *siotest.Conn, want string) {
-	t.Helper()
-	got, err := c.ReadText(wait)
-	if err != nil || got != want {
-		t.Fatalf("read %q, %v; want %q", got, err, want)
-	}
-}
-
 func TestConnectEventsDisconnect(t *testing.T) {
 	for _, transport := range []string{engineio.WebSocket, engineio.Polling} {
 		t.Run(transport, func(t *testing.T) {
@@ -158,7 +118,7 @@ func TestConnectEventsDisconnect(t *testing.T) {
 					so.On("echo", func(v string) { so.Emit("echo", v) })
 				})
 			})
-			c := s.connect(transport, "/")
+			c, _ := s.Connect(t, transport, "/", "")
 			s.eventually(1, "siogo_open_sockets", "namespace", "/")
 			s.eventually(1, "siogo_connects_total", "namespace", "/")
 			s.eventually(1, "siogo_engine_open_connections", "transport", transport)
@@ -173,7 +133,7 @@ func TestConnectEventsDisconnect(t *testing.T) {
 				if err := c.Send(fmt.Sprintf(`2["echo","hello %d"]`, i)); err != nil {
 					t.Fatal(err)
 				}
-				read(t, c, fmt.Sprintf(`2["echo","hello %d"]`, i))
+				siotest.Expect(t, c, fmt.Sprintf(`2["echo","hello %d"]`, i))
 			}
 			s.eventually(3, "siogo_events_received_total", "namespace", "/")
 			s.eventually(3, "siogo_events_sent_total", "namespace", "/")
@@ -201,18 +161,19 @@ func TestBroadcastCountsEachRecipient(t *testing.T) {
 	s := start(t, socketio.Options{}, nil)
 	var conns []*siotest.Conn
 	for range 3 {
-		conns = append(conns, s.connect(engineio.WebSocket, "/"))
+		c, _ := s.Connect(t, engineio.WebSocket, "/", "")
+		conns = append(conns, c)
 	}
 	// The server reports a write once it is done, maybe after the client
 	// has read it: wait for the 3 CONNECT replies to be counted.
 	s.eventually(3, "siogo_engine_packets_sent_total", "transport", engineio.WebSocket, "type", "message")
 	s.eventually(3, "siogo_engine_sent_message_size_bytes")
 
-	if err := s.io.Emit("news", "extra"); err != nil {
+	if err := s.IO.Emit("news", "extra"); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range conns {
-		read(t, c, `2["news","extra"]`)
+		siotest.Expect(t, c, `2["news","extra"]`)
 	}
 	s.eventually(3, "siogo_events_sent_total", "namespace", "/")
 	s.eventually(6, "siogo_engine_packets_sent_total", "transport", engineio.WebSocket, "type", "message")
@@ -221,7 +182,7 @@ func TestBroadcastCountsEachRecipient(t *testing.T) {
 
 func TestUnknownSIDIsABadRequest(t *testing.T) {
 	s := start(t, socketio.Options{}, nil)
-	c := eiotest.New(s.url)
+	c := eiotest.New(s.URL)
 	defer c.Close()
 	resp, err := c.Get(context.Background(), "no-such-session")
 	if err != nil {
@@ -244,20 +205,15 @@ func TestAckTimeouts(t *testing.T) {
 	s := start(t, socketio.Options{}, func(io *socketio.Server) {
 		io.OnConnection(func(so *socketio.Socket) { sockets <- so })
 	})
-	c := s.connect(engineio.WebSocket, "/")
-	var so *socketio.Socket
-	select {
-	case so = <-sockets:
-	case <-time.After(wait):
-		t.Fatal("no socket")
-	}
+	c, _ := s.Connect(t, engineio.WebSocket, "/", "")
+	so := siotest.Recv(t, sockets)
 
 	// The client reads the event and never acks it.
 	if _, err := so.Timeout(20*time.Millisecond).EmitWithAck(context.Background(), "question"); !errors.Is(err, socketio.ErrTimeout) {
 		t.Fatalf("EmitWithAck: %v, want ErrTimeout", err)
 	}
 	s.eventually(1, "siogo_ack_timeouts_total", "namespace", "/")
-	if _, err := s.io.Timeout(20*time.Millisecond).EmitWithAck(context.Background(), "question"); !errors.Is(err, socketio.ErrTimeout) {
+	if _, err := s.IO.Timeout(20*time.Millisecond).EmitWithAck(context.Background(), "question"); !errors.Is(err, socketio.ErrTimeout) {
 		t.Fatalf("broadcast EmitWithAck: %v, want ErrTimeout", err)
 	}
 	s.eventually(2, "siogo_ack_timeouts_total", "namespace", "/")
@@ -280,11 +236,11 @@ func TestRefusalsAndParseErrors(t *testing.T) {
 	s := start(t, socketio.Options{}, func(io *socketio.Server) {
 		io.Of("/admin").Use(func(*socketio.Socket) error { return errors.New("not you") })
 	})
-	c := s.connect(engineio.WebSocket, "")
+	c := s.Dial(t, engineio.WebSocket, "")
 	if err := c.Send(siotest.ConnectPacket("/admin", "")); err != nil {
 		t.Fatal(err)
 	}
-	read(t, c, `4/admin,{"message":"not you"}`)
+	siotest.Expect(t, c, `4/admin,{"message":"not you"}`)
 	s.eventually(1, "siogo_connect_refused_total", "namespace", "/admin")
 	if got := s.value("siogo_open_sockets", "namespace", "/admin"); got != 0 {
 		t.Errorf("open sockets of /admin = %v, want 0", got)
@@ -303,7 +259,7 @@ func TestRefusalsAndParseErrors(t *testing.T) {
 
 func TestUpgrade(t *testing.T) {
 	s := start(t, socketio.Options{}, nil)
-	c := eiotest.New(s.url)
+	c := eiotest.New(s.URL)
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
@@ -340,13 +296,8 @@ func TestVolatileDropsAndQueueOverflow(t *testing.T) {
 	s := start(t, socketio.Options{Engine: engineio.Options{MaxBufferedPackets: 4}}, func(io *socketio.Server) {
 		io.OnConnection(func(so *socketio.Socket) { sockets <- so })
 	})
-	s.connect(engineio.Polling, "/")
-	var so *socketio.Socket
-	select {
-	case so = <-sockets:
-	case <-time.After(wait):
-		t.Fatal("no socket")
-	}
+	s.Connect(t, engineio.Polling, "/", "")
+	so := siotest.Recv(t, sockets)
 	so.Volatile().Emit("tick")
 	s.eventually(1, "siogo_engine_volatile_dropped_total", "transport", engineio.Polling)
 
@@ -418,7 +369,7 @@ func TestInstrumentChainsHooks(t *testing.T) {
 		Engine: engineio.Options{Hooks: &engineio.Hooks{SessionOpened: func(string) { opened.Add(1) }}},
 	}
 	s := start(t, opts, nil)
-	s.connect(engineio.WebSocket, "/")
+	s.Connect(t, engineio.WebSocket, "/", "")
 	s.eventually(1, "siogo_open_sockets", "namespace", "/")
 	s.eventually(1, "siogo_engine_open_connections", "transport", engineio.WebSocket)
 	if connected.Load() != 1 || opened.Load() != 1 {
@@ -428,7 +379,7 @@ func TestInstrumentChainsHooks(t *testing.T) {
 
 func TestHandler(t *testing.T) {
 	s := start(t, socketio.Options{}, nil)
-	s.connect(engineio.WebSocket, "/")
+	s.Connect(t, engineio.WebSocket, "/", "")
 	ts := httptest.NewServer(s.m.Handler())
 	defer ts.Close()
 	resp, err := http.Get(ts.URL)

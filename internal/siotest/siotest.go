@@ -6,6 +6,10 @@
 // skips noops, and reassembles binary packets from their attachments. It
 // never reconnects, never acks by itself and never reorders anything:
 // tests send packet text and read packet text.
+//
+// StartServer runs the server side of such a test on 127.0.0.1, closes
+// what the test opened and checks for leaked goroutines; the Expect and
+// Recv helpers bound every wait.
 package siotest
 
 import (

@@ -1,14 +1,12 @@
 package jwtauth_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -26,7 +24,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // wait bounds every read and wait.
-const wait = 3 * time.Second
+const wait = siotest.Wait
 
 const (
 	issuer   = "https://id.example.test"
@@ -92,6 +90,7 @@ type accepted struct {
 }
 
 type testServer struct {
+	*siotest.Server
 	t         *testing.T
 	io        *socketio.Server
 	auth      *jwtauth.Auth
@@ -99,9 +98,6 @@ type testServer struct {
 	connected chan accepted
 	refused   chan error // what OnRefused got
 	reasons   chan string
-
-	mu      sync.Mutex
-	closers []func()
 }
 
 // start serves a socketio.Server whose main namespace uses an Auth made
@@ -110,7 +106,6 @@ type testServer struct {
 // no expiry timer and no goroutine is left.
 func start(t *testing.T, opts jwtauth.Options, setup func(*socketio.Server, *jwtauth.Auth)) *testServer {
 	t.Helper()
-	ignore := goleak.IgnoreCurrent()
 	srv := &testServer{
 		t:         t,
 		connected: make(chan accepted, 16),
@@ -120,58 +115,34 @@ func start(t *testing.T, opts jwtauth.Options, setup func(*socketio.Server, *jwt
 	if opts.OnRefused == nil {
 		opts.OnRefused = func(s *socketio.Socket, err error) { srv.refused <- err }
 	}
-	auth, err := jwtauth.New(opts)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	srv.auth = auth
-	srv.io = socketio.NewServer(socketio.Options{})
-	srv.io.Use(auth.Middleware)
-	if setup != nil {
-		setup(srv.io, auth)
-	}
-	srv.io.OnConnection(func(s *socketio.Socket) {
-		srv.connected <- accepted{s, jwtauth.Claims(s)}
-		s.OnDisconnect(func(r string) { srv.reasons <- r })
-	})
-	ts := httptest.NewServer(srv.io)
-	srv.url = ts.URL + "/socket.io/"
-	t.Cleanup(func() {
-		srv.mu.Lock()
-		closers := srv.closers
-		srv.mu.Unlock()
-		for _, c := range closers {
-			c()
+	// The Auth is made in setup, once the goroutine check has taken its
+	// snapshot: whatever it starts must be gone at cleanup too.
+	srv.Server = siotest.StartServer(t, socketio.Options{}, func(io *socketio.Server) {
+		auth, err := jwtauth.New(opts)
+		if err != nil {
+			t.Fatalf("New: %v", err)
 		}
-		srv.io.Close()
-		ts.Close()
-		waitFor(t, "every expiry timer stopped", func() bool { return jwtauth.ArmedTimers(auth) == 0 })
-		goleak.VerifyNone(t, ignore)
+		srv.auth = auth
+		io.Use(auth.Middleware)
+		if setup != nil {
+			setup(io, auth)
+		}
+		io.OnConnection(func(s *socketio.Socket) {
+			srv.connected <- accepted{s, jwtauth.Claims(s)}
+			s.OnDisconnect(func(r string) { srv.reasons <- r })
+		})
+	})
+	srv.io, srv.url = srv.IO, srv.URL
+	srv.AfterClose(func() {
+		waitFor(t, "every expiry timer stopped", func() bool { return jwtauth.ArmedTimers(srv.auth) == 0 })
 	})
 	return srv
-}
-
-func (srv *testServer) onClose(fn func()) {
-	srv.mu.Lock()
-	srv.closers = append(srv.closers, fn)
-	srv.mu.Unlock()
 }
 
 // dial opens an Engine.IO session with query added to the handshake.
 func (srv *testServer) dial(transport, query string) *siotest.Conn {
 	srv.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	dial := siotest.DialWebSocket
-	if transport == "polling" {
-		dial = siotest.DialPolling
-	}
-	c, err := dial(ctx, srv.url, query)
-	if err != nil {
-		srv.t.Fatalf("dial %s: %v", transport, err)
-	}
-	srv.onClose(c.Close)
-	return c
+	return srv.Dial(srv.t, transport, query)
 }
 
 // connect sends a CONNECT to the main namespace and returns the answer.
@@ -229,14 +200,7 @@ func subject(t *testing.T, c jwt.Claims) string {
 
 func recv[T any](t *testing.T, ch <-chan T) T {
 	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(wait):
-		var zero T
-		t.Fatalf("timed out waiting for a %T", zero)
-		return zero
-	}
+	return siotest.Recv(t, ch)
 }
 
 // waitFor polls cond until it holds, for work that finishes on another
@@ -268,7 +232,7 @@ func (srv *testServer) dialHeader(query string, h http.Header) *wsConn {
 	if err != nil {
 		srv.t.Fatal(err)
 	}
-	srv.onClose(func() { ws.Close() })
+	srv.Track(func() { ws.Close() })
 	c := &wsConn{t: srv.t, ws: ws}
 	if open := c.readEngine(); !strings.HasPrefix(open, "0{") {
 		srv.t.Fatalf("open packet %q", open)
