@@ -5,9 +5,9 @@ BIN     := $(CURDIR)/.bin
 FIXTURE := $(BIN)/siogo-fixture
 SERVER  := $(BIN)/siogo
 
-.PHONY: test test-go test-compat test-browser deps deps-npm deps-browser run demo bench bench-quick bench-go bench-cluster fuzz
+.PHONY: test test-go test-compat test-browser test-deploy deps deps-npm deps-browser deps-nginx run demo bench bench-quick bench-go bench-cluster fuzz
 
-test: deps test-go test-compat test-browser
+test: deps test-go test-compat test-browser test-deploy
 
 deps: deps-npm
 	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { \
@@ -30,6 +30,13 @@ deps-browser:
 		echo "make: installing chromium (apt-get)"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
+# deps-nginx installs Debian's nginx for the load-balancer tests (they run
+# their own nginx process, never the system service).
+deps-nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+		echo "make: installing nginx (apt-get)"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx; }
+
 test-go:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
@@ -42,6 +49,10 @@ test-compat: deps
 test-browser: deps deps-browser
 	$(GO) build -o $(SERVER) ./cmd/siogo
 	SIOGO_BIN=$(SERVER) npm run --silent test:browser
+
+test-deploy: deps deps-nginx
+	$(GO) build -o $(SERVER) ./cmd/siogo
+	SIOGO_BIN=$(SERVER) npm run --silent test:deploy
 
 # demo runs the web demo in memory on http://127.0.0.1:3000/ (ADDR=... to
 # change); the page loads socket.io-client from node_modules.
