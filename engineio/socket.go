@@ -275,13 +275,20 @@ func (s *Socket) finishLocked(reason string, cause error) func() {
 		s.kickLocked()
 	}
 	ws := s.ws
+	// A writer still at work may be stuck on a client that stopped reading
+	// (a queue overflow always is): the close frame waits for it, up to
+	// closeGrace, so it must not wait in the caller's goroutine, which may
+	// be a broadcast holding its adapter's lock, or Server.Close.
+	writerBusy := ws != nil && s.flushing
 	transport := s.transport
 	onClose := s.onClose
 	s.onClose = nil
 	s.onMessage = nil
 	return func() {
 		s.srv.remove(s) // gone before the client can see the close
-		if ws != nil {
+		if writerBusy {
+			go closeWebSocket(ws)
+		} else if ws != nil {
 			closeWebSocket(ws)
 		}
 		if fn := s.srv.hooks.SessionClosed; fn != nil {
