@@ -27,6 +27,13 @@
 // statuses, checked in Node's order; refused WebSocket upgrades are answered
 // with a plain 400 before any 101.
 //
+// Clients are held to what Node's engine.io and ws accept. Text is UTF-8:
+// a WebSocket text frame that is not fails the connection (1007), and the
+// invalid bytes of a polling body become U+FFFD, as Node decodes them. A
+// message is at most MaxHTTPBufferSize bytes once inflated. A polling body
+// must arrive within one heartbeat period (PingInterval plus PingTimeout),
+// by which time Node would have dropped the session and its request.
+//
 // Options.Hooks observe the server for monitoring (sessions opened and
 // closed, upgrades, packets and their sizes, refused requests, request
 // durations) without the package depending on any metrics library.

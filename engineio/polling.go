@@ -127,9 +127,17 @@ func (s *Socket) servePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		// The client went away, or stalled past the body deadline (see
+		// bodyDeadline): Node drops the session and the connection.
 		s.close(ReasonTransportError, err)
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
+	// The body is in: the rest of the exchange is not bounded by it.
+	http.NewResponseController(w).SetReadDeadline(time.Time{})
+	// Node reads the body as a UTF-8 string: invalid bytes become U+FFFD.
+	body = toValidUTF8(body)
 
 	s.readMu.Lock()
 	decodePayload(body, func(p packet, err error) bool {
@@ -174,6 +182,23 @@ func (s *Socket) refuseOverlap(w http.ResponseWriter) {
 }
 
 var errTooLarge = errors.New("engineio: payload too large")
+
+// bodyDeadline bounds the reading of a request body, which a client could
+// otherwise trickle or stall forever, holding a goroutine and a connection
+// (net/http has no per-request bound but ReadTimeout, which long-polling
+// rules out). The bound is one heartbeat period, PingInterval plus
+// PingTimeout: while its POST is unfinished a client cannot answer a ping,
+// so Node's session would have timed out by then, and Node drops a
+// pending POST with its session. The bound also covers refused requests,
+// whose unread body net/http discards before answering.
+func (srv *Server) bodyDeadline(w http.ResponseWriter, r *http.Request) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	// A ResponseWriter that cannot set deadlines (a wrapper without
+	// Unwrap) leaves the body unbounded, as before.
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(srv.opts.PingInterval + srv.opts.PingTimeout))
+}
 
 // readBody reads at most limit bytes of body.
 func readBody(body io.Reader, limit int64) ([]byte, error) {

@@ -109,6 +109,7 @@ func (srv *Server) serve(w http.ResponseWriter, r *http.Request) (transport stri
 			return transport // preflight answered
 		}
 	}
+	srv.bodyDeadline(w, r)
 	upgrade := websocket.IsWebSocketUpgrade(r)
 	s, rerr := srv.verify(r, query, upgrade)
 	if rerr == nil && s != nil && !s.checkPong() {

@@ -2,8 +2,11 @@ package engineio
 
 import (
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 )
@@ -88,7 +91,7 @@ func (s *Socket) upgradable() bool {
 // with "3probe", "5" makes it the session's transport, anything else cancels.
 func (s *Socket) readProbe(conn *websocket.Conn, b64 bool) {
 	for {
-		typ, data, err := conn.ReadMessage()
+		typ, data, err := s.srv.readMessage(conn)
 		if err != nil {
 			s.abortUpgrade(conn)
 			return
@@ -96,6 +99,10 @@ func (s *Socket) readProbe(conn *websocket.Conn, b64 bool) {
 		var p packet
 		if typ == websocket.BinaryMessage {
 			p = packet{typ: packetMessage, data: data, binary: true}
+		} else if !utf8.Valid(data) {
+			failInvalidUTF8(conn)
+			s.abortUpgrade(conn)
+			return
 		} else if p, err = decodeText(data); err != nil {
 			s.abortUpgrade(conn)
 			return
@@ -168,9 +175,12 @@ func (s *Socket) cancelUpgradeLocked() {
 // readWebSocket reads the session's WebSocket until it fails or the session
 // ends; it is the only goroutine a WebSocket session keeps while idle.
 func (s *Socket) readWebSocket(conn *websocket.Conn) {
-	defer conn.Close()
+	defer func() {
+		awaitCloseReply(conn)
+		conn.Close()
+	}()
 	for {
-		typ, data, err := conn.ReadMessage()
+		typ, data, err := s.srv.readMessage(conn)
 		if err != nil {
 			s.close(wsCloseReason(err), err)
 			return
@@ -181,6 +191,10 @@ func (s *Socket) readWebSocket(conn *websocket.Conn) {
 		var p packet
 		if typ == websocket.BinaryMessage {
 			p = packet{typ: packetMessage, data: data, binary: true}
+		} else if !utf8.Valid(data) {
+			failInvalidUTF8(conn)
+			s.close(ReasonTransportError, errInvalidUTF8)
+			return
 		} else if p, err = decodeText(data); err != nil {
 			s.close(ReasonParseError, err)
 			return
@@ -195,17 +209,71 @@ func (s *Socket) readWebSocket(conn *websocket.Conn) {
 	}
 }
 
-// wsCloseReason maps a read error to Node's reason: an oversize message or a
-// protocol violation is a transport error, the peer going away a transport close.
+// wsCloseReason maps a read error to Node's reason: the peer going away
+// (a close frame, or the connection dropped) is a transport close; an
+// oversize message or any violation of RFC 6455 is a transport error, as
+// Node's ws reports them.
 func wsCloseReason(err error) string {
-	if errors.Is(err, websocket.ErrReadLimit) {
-		return ReasonTransportError
-	}
 	var ce *websocket.CloseError
-	if errors.As(err, &ce) {
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, net.ErrClosed),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return ReasonTransportClose
 	}
-	return ReasonTransportClose
+	// websocket.ErrReadLimit, and the library's protocol errors, which it
+	// has answered with a close frame (1009, 1002).
+	return ReasonTransportError
+}
+
+// readMessage reads one message, of at most MaxHTTPBufferSize bytes once
+// inflated. The WebSocket library's read limit counts the bytes on the
+// wire, which with permessage-deflate may inflate a thousandfold: Node's
+// ws applies maxPayload to the inflated message, and so does this, with
+// the same close code (1009) and error.
+func (srv *Server) readMessage(conn *websocket.Conn) (int, []byte, error) {
+	typ, r, err := conn.NextReader()
+	if err != nil {
+		return typ, nil, err
+	}
+	limit := srv.opts.MaxHTTPBufferSize
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return typ, nil, err
+	}
+	if int64(len(data)) > limit {
+		msg := websocket.FormatCloseMessage(websocket.CloseMessageTooBig, "")
+		conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace))
+		return typ, nil, websocket.ErrReadLimit
+	}
+	return typ, data, nil
+}
+
+// errInvalidUTF8 closes a session whose client sent a text frame that is
+// not UTF-8.
+var errInvalidUTF8 = errors.New("engineio: invalid UTF-8 in a text frame")
+
+// failInvalidUTF8 sends the close frame RFC 6455 requires for a text frame
+// that is not UTF-8 (1007), which the WebSocket library does not check, as
+// Node's ws does. Text the application receives is always UTF-8.
+func failInvalidUTF8(conn *websocket.Conn) {
+	msg := websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, "")
+	conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace))
+}
+
+// awaitCloseReply reads until the connection fails. When the session ended
+// with the connection still up, its close frame is on the way (from
+// closeWebSocket, in another goroutine while a writer is busy): the
+// reader must not drop the connection under it, and waits for the
+// client's reply, or for the deadline closeWebSocket sets (closeGrace),
+// or for closeWebSocket to give up and close. After a read error it
+// returns at once: the library's read errors are permanent.
+func awaitCloseReply(conn *websocket.Conn) {
+	for {
+		if _, _, err := conn.NextReader(); err != nil {
+			return
+		}
+	}
 }
 
 // flushWebSocket writes the queue until it is empty, then exits: a WebSocket
