@@ -136,7 +136,11 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           a.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		// Idle keep-alive connections would otherwise be held forever. No
+		// ReadTimeout: it would cut long-polling GETs; engineio bounds
+		// request bodies itself.
+		IdleTimeout: time.Minute,
+		ErrorLog:    slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
