@@ -347,15 +347,20 @@ func TestFetchJoinLeaveDisconnectSockets(t *testing.T) {
 
 func TestNamespacesAreSeparate(t *testing.T) {
 	var io *socketio.Server
+	// The CONNECT reply goes out before the connection handlers run (as in
+	// Node): wait for both joins before broadcasting.
+	joined := make(chan string, 2)
 	srv := startServer(t, socketio.Options{}, func(s *socketio.Server) {
 		io = s
-		io.Of("/chat").OnConnection(func(s *socketio.Socket) { s.Join("room") })
-		io.OnConnection(func(s *socketio.Socket) { s.Join("room") })
+		io.Of("/chat").OnConnection(func(s *socketio.Socket) { s.Join("room"); joined <- "/chat" })
+		io.OnConnection(func(s *socketio.Socket) { s.Join("room"); joined <- "/" })
 	})
 	c, _ := srv.connect("websocket", "/", "")
 	if _, err := c.Connect("/chat", "", wait); err != nil {
 		t.Fatal(err)
 	}
+	recv(t, joined)
+	recv(t, joined)
 	io.Of("/chat").To("room").Emit("chat")
 	io.To("room").Emit("main")
 	expect(t, c, `2/chat,["chat"]`)

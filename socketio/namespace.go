@@ -244,6 +244,9 @@ func (n *Namespace) add(c *client, auth json.RawMessage) {
 	}
 	c.attach(s)
 	c.writePacket(&Packet{Type: PacketConnect, Namespace: n.name, Data: s.connectPayload()}, false)
+	s.mu.Lock()
+	s.announced = true
+	s.mu.Unlock()
 	for _, h := range hs {
 		h(s)
 	}

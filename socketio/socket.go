@@ -45,6 +45,7 @@ type Socket struct {
 	onDiscing  []func(reason string)
 	onErr      []func(error)
 	acks       map[uint64]func(*Args)
+	announced  bool            // the CONNECT reply is on its way to the client
 	closed     bool            // disconnected or refused, for good
 	ctx        context.Context // made on first use: most sockets never ask
 	cancel     context.CancelFunc
@@ -70,7 +71,9 @@ func (s *Socket) Recovered() bool {
 func (s *Socket) Connected() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.connected
+	// Not before the CONNECT reply is queued: a Disconnect in between (an
+	// expiry timer, say) would reach the client before its CONNECT.
+	return s.connected && s.announced
 }
 
 // Data returns the application data attached to the socket (Node's
