@@ -21,13 +21,14 @@ func chainSocket(a, b *socketio.Hooks) *socketio.Hooks {
 		return b
 	}
 	return &socketio.Hooks{
-		Connected:      chain1(a.Connected, b.Connected),
-		Disconnected:   chain2(a.Disconnected, b.Disconnected),
-		ConnectRefused: chain2(a.ConnectRefused, b.ConnectRefused),
-		EventIn:        chain2(a.EventIn, b.EventIn),
-		EventOut:       chain3(a.EventOut, b.EventOut),
-		AckTimeout:     chain1(a.AckTimeout, b.AckTimeout),
-		ParseError:     chain1(a.ParseError, b.ParseError),
+		Connected:        chain1(a.Connected, b.Connected),
+		Disconnected:     chain2(a.Disconnected, b.Disconnected),
+		ConnectRefused:   chain2(a.ConnectRefused, b.ConnectRefused),
+		InvalidNamespace: chain0(a.InvalidNamespace, b.InvalidNamespace),
+		EventIn:          chain2(a.EventIn, b.EventIn),
+		EventOut:         chain3(a.EventOut, b.EventOut),
+		AckTimeout:       chain1(a.AckTimeout, b.AckTimeout),
+		ParseError:       chain1(a.ParseError, b.ParseError),
 	}
 }
 

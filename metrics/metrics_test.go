@@ -242,6 +242,11 @@ func TestRefusalsAndParseErrors(t *testing.T) {
 	}
 	siotest.Expect(t, c, `4/admin,{"message":"not you"}`)
 	s.eventually(1, "siogo_connect_refused_total", "namespace", "/admin")
+	if err := c.Send(siotest.ConnectPacket("/nowhere", "")); err != nil {
+		t.Fatal(err)
+	}
+	siotest.Expect(t, c, `4/nowhere,{"message":"Invalid namespace"}`)
+	s.eventually(1, "siogo_invalid_namespace_total")
 	if got := s.value("siogo_open_sockets", "namespace", "/admin"); got != 0 {
 		t.Errorf("open sockets of /admin = %v, want 0", got)
 	}

@@ -15,6 +15,7 @@ type socketMetrics struct {
 	eventsOut      *prometheus.CounterVec
 	ackTimeouts    *prometheus.CounterVec
 	parseErrors    prometheus.Counter
+	invalidNsp     prometheus.Counter
 }
 
 // nsMetrics are the collectors of one namespace label, resolved once.
@@ -36,6 +37,7 @@ func (s *socketMetrics) init(f factory) {
 	s.eventsIn = f.counterVec("events_received_total", "Socket.IO events received from clients.", "namespace")
 	s.eventsOut = f.counterVec("events_sent_total", "Socket.IO events sent to clients, one per recipient socket.", "namespace")
 	s.ackTimeouts = f.counterVec("ack_timeouts_total", "EmitWithAck calls, to a socket or a broadcast, that timed out.", "namespace")
+	s.invalidNsp = f.counter("invalid_namespace_total", "CONNECTs to a namespace that does not exist.")
 	s.parseErrors = f.counter("parse_errors_total", "Socket.IO packets from clients that failed to decode.")
 }
 
@@ -67,6 +69,7 @@ func (m *Metrics) socketHooks() *socketio.Hooks {
 		ConnectRefused: func(namespace string, _ error) {
 			m.namespace(namespace).connectRefused.Inc()
 		},
+		InvalidNamespace: func() { m.sockets.invalidNsp.Inc() },
 		EventIn: func(namespace string, _ int) {
 			m.namespace(namespace).eventsIn.Inc()
 		},

@@ -177,6 +177,9 @@ func (c *client) connect(name string, auth json.RawMessage) {
 	nsp := c.srv.namespaceFor(name, auth)
 	if nsp == nil {
 		c.writePacket(&Packet{Type: PacketConnectError, Namespace: name, Data: json.RawMessage(`{"message":"Invalid namespace"}`)}, false)
+		if fn := c.srv.hooks.InvalidNamespace; fn != nil {
+			fn()
+		}
 		return
 	}
 	nsp.add(c, auth)

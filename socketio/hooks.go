@@ -27,6 +27,11 @@ type Hooks struct {
 	// connection to namespace, with the middleware's error.
 	ConnectRefused func(namespace string, err error)
 
+	// InvalidNamespace is called when a client asks for a namespace that
+	// does not exist (answered "Invalid namespace"). The name is the
+	// client's to choose, so it is not passed on as a label.
+	InvalidNamespace func()
+
 	// EventIn is called for every event a connected socket of namespace
 	// receives, before its handlers run, with its size: the bytes of its
 	// JSON data and of its binary attachments.
