@@ -139,8 +139,13 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 		},
 		func(a *Args) {
 			mu.Lock()
-			responses = append(responses, a)
-			check()
+			// An answer after the wait ended is dropped: the sockets that
+			// have not answered keep this func until they do or leave, and
+			// it must not keep every answer alive with it.
+			if !closed {
+				responses = append(responses, a)
+				check()
+			}
 			mu.Unlock()
 		})
 	n := 1
@@ -158,7 +163,9 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 	case <-done:
 		mu.Lock()
 		defer mu.Unlock()
-		return responses, nil
+		got := responses
+		responses = nil
+		return got, nil
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			b.nsp.srv.ackTimeout(b.nsp.name)
@@ -166,7 +173,9 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 		mu.Lock()
 		defer mu.Unlock()
 		closed = true
-		return slices.Clone(responses), fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+		got := responses
+		responses = nil
+		return got, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
 	}
 }
 

@@ -258,11 +258,7 @@ func (s *Socket) Emit(event string, args ...any) error {
 // EmitWithAck sends an event and waits for the client's ack until ctx ends
 // (ErrTimeout when its deadline passes).
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (*Args, error) {
-	ch := make(chan *Args, 1)
-	if err := s.emit(event, args, func(a *Args) { ch <- a }, BroadcastFlags{}); err != nil {
-		return nil, err
-	}
-	return s.waitAck(ctx, ch)
+	return s.emitWithAck(ctx, event, args, BroadcastFlags{})
 }
 
 // Timeout returns an emitter whose EmitWithAck gives up after d.
@@ -302,11 +298,25 @@ func (e *Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (*
 		ctx, cancel = context.WithTimeout(ctx, e.timeout)
 		defer cancel()
 	}
+	return e.s.emitWithAck(ctx, event, args, e.flags)
+}
+
+// emitWithAck sends an event and waits for its ack. A wait that ends first
+// forgets the ack, as Node does on timeout: a client that never answers
+// must not make the socket hold one callback per event for good.
+func (s *Socket) emitWithAck(ctx context.Context, event string, args []any, flags BroadcastFlags) (*Args, error) {
 	ch := make(chan *Args, 1)
-	if err := e.s.emit(event, args, func(a *Args) { ch <- a }, e.flags); err != nil {
+	id, err := s.emitAck(event, args, func(a *Args) { ch <- a }, flags)
+	if err != nil {
 		return nil, err
 	}
-	return e.s.waitAck(ctx, ch)
+	a, err := s.waitAck(ctx, ch)
+	if err != nil {
+		s.mu.Lock()
+		delete(s.acks, id)
+		s.mu.Unlock()
+	}
+	return a, err
 }
 
 func (s *Socket) waitAck(ctx context.Context, ch chan *Args) (*Args, error) {
@@ -328,18 +338,24 @@ func (s *Socket) waitAck(ctx context.Context, ch chan *Args) (*Args, error) {
 }
 
 func (s *Socket) emit(event string, args []any, ack func(*Args), flags BroadcastFlags) error {
+	_, err := s.emitAck(event, args, ack, flags)
+	return err
+}
+
+// emitAck sends an event; with ack, it returns the ack id ack waits on.
+func (s *Socket) emitAck(event string, args []any, ack func(*Args), flags BroadcastFlags) (uint64, error) {
 	if reservedEvents[event] {
-		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
+		return 0, fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
 	data, atts, err := eventData(&s.nsp.srv.codec, event, args)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	p := &Packet{Type: PacketEvent, Namespace: s.nsp.name, Data: data, Attachments: atts}
 	s.mu.Lock()
 	if !s.connected {
 		s.mu.Unlock()
-		return ErrDisconnected
+		return 0, ErrDisconnected
 	}
 	if ack != nil {
 		p.ID, p.HasID = s.nsp.nextAckID(), true
@@ -357,11 +373,11 @@ func (s *Socket) emit(event string, args []any, ack func(*Args), flags Broadcast
 		// Through the adapter, so the packet gets an offset and is kept
 		// for a recovery.
 		s.nsp.adapter.Broadcast(p, &BroadcastOptions{Rooms: []Room{s.id}, Flags: flags})
-		return nil
+		return p.ID, nil
 	}
 	s.client.writeMessages(encodeFor(p, flags), flags.Volatile)
 	s.nsp.srv.eventOut(s.nsp.name, p, 1)
-	return nil
+	return p.ID, nil
 }
 
 // Disconnect ends the socket's connection to its namespace and tells the
