@@ -9,8 +9,10 @@ import (
 
 // A Message is an outgoing Engine.IO packet. It is immutable once created and
 // may be sent to any number of sockets: a broadcast builds one Message and every
-// recipient queues the same pointer, so the bytes (and, for WebSocket, the
-// frame) are produced once, not once per recipient.
+// recipient queues the same pointer, so the bytes are produced once, not once
+// per recipient. Over WebSocket, server frames are not masked: a recipient
+// writes the message's own bytes after a header of a few bytes (wsBatch),
+// or, with permessage-deflate, a prepared frame compressed once.
 type Message struct {
 	typ        packetType
 	data       []byte
@@ -18,15 +20,16 @@ type Message struct {
 	noCompress bool
 
 	// sends counts Send calls; a message sent more than once is written as a
-	// prepared WebSocket frame, a unicast one directly (preparing costs more
-	// than it saves for a single write).
+	// prepared WebSocket frame (with permessage-deflate) and keeps its text
+	// form for polling; a unicast one is written directly (preparing costs
+	// more than it saves for a single write).
 	sends atomic.Int32
 
 	textOnce sync.Once
 	text     []byte // type digit + data, or 'b' + base64 for binary
 
 	frameOnce sync.Once
-	frame     *websocket.PreparedMessage
+	frame     *websocket.PreparedMessage // only with permessage-deflate
 }
 
 // NewMessage returns a message carrying data as text (binary false) or as raw
@@ -80,7 +83,8 @@ func (m *Message) appendText(dst []byte) []byte {
 }
 
 // preparedFrame returns the shared WebSocket frame for a binary-capable
-// client, or nil if it could not be prepared (the caller then writes directly).
+// client on a connection the WebSocket library writes (permessage-deflate),
+// or nil if it could not be prepared (the caller then writes directly).
 func (m *Message) preparedFrame() *websocket.PreparedMessage {
 	m.frameOnce.Do(func() {
 		if m.binary {

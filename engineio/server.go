@@ -22,6 +22,7 @@ type Server struct {
 	upgrader websocket.Upgrader
 
 	writeBuffers sync.Pool // WebSocket write buffers, shared by idle connections
+	wsBatches    sync.Pool // *wsBatch: the frames of one WebSocket flush
 	buffers      sync.Pool // polling payload buffers
 	compressors  compressors
 

@@ -40,12 +40,11 @@ func (srv *Server) serveDirectWebSocket(w http.ResponseWriter, r *http.Request) 
 	if c := srv.sessionCookie(s.id); c != "" {
 		header.Set("Set-Cookie", c)
 	}
-	conn, err := srv.upgrader.Upgrade(w, r, header)
+	conn, err := srv.upgrade(w, r, header)
 	if err != nil {
 		srv.refused(RefusedBadRequest)
 		return // the upgrader has answered the malformed request
 	}
-	conn.SetReadLimit(srv.opts.MaxHTTPBufferSize)
 	s.ws = conn
 	s.b64 = r.URL.Query().Get("b64") != ""
 	// No writer may start before open queues the open packet, even if
@@ -61,12 +60,11 @@ func (srv *Server) serveDirectWebSocket(w http.ResponseWriter, r *http.Request) 
 
 // serveUpgrade takes the WebSocket that a polling session opens to upgrade.
 func (s *Socket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
-	conn, err := s.srv.upgrader.Upgrade(w, r, nil)
+	conn, err := s.srv.upgrade(w, r, nil)
 	if err != nil {
 		s.srv.refused(RefusedBadRequest)
 		return // the upgrader has answered the malformed request
 	}
-	conn.SetReadLimit(s.srv.opts.MaxHTTPBufferSize)
 	s.mu.Lock()
 	if s.state != stateOpen || s.probe != nil || s.ws != nil { // lost a race
 		s.mu.Unlock()
@@ -110,7 +108,7 @@ func (s *Socket) readProbe(conn *websocket.Conn, b64 bool) {
 		s.srv.packetIn(WebSocket, p)
 		switch {
 		case p.typ == packetPing && string(p.data) == "probe":
-			if err := conn.WriteMessage(websocket.TextMessage, []byte("3probe")); err != nil {
+			if err := writeProbeAnswer(conn); err != nil {
 				s.abortUpgrade(conn)
 				return
 			}
@@ -242,8 +240,7 @@ func (srv *Server) readMessage(conn *websocket.Conn) (int, []byte, error) {
 		return typ, nil, err
 	}
 	if int64(len(data)) > limit {
-		msg := websocket.FormatCloseMessage(websocket.CloseMessageTooBig, "")
-		conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace))
+		writeClose(conn, websocket.CloseMessageTooBig, time.Now().Add(closeGrace))
 		return typ, nil, websocket.ErrReadLimit
 	}
 	return typ, data, nil
@@ -257,8 +254,7 @@ var errInvalidUTF8 = errors.New("engineio: invalid UTF-8 in a text frame")
 // that is not UTF-8 (1007), which the WebSocket library does not check, as
 // Node's ws does. Text the application receives is always UTF-8.
 func failInvalidUTF8(conn *websocket.Conn) {
-	msg := websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, "")
-	conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace))
+	writeClose(conn, websocket.CloseInvalidFramePayloadData, time.Now().Add(closeGrace))
 }
 
 // awaitCloseReply reads until the connection fails. When the session ended
@@ -279,6 +275,7 @@ func awaitCloseReply(conn *websocket.Conn) {
 // flushWebSocket writes the queue until it is empty, then exits: a WebSocket
 // session has a writer goroutine only while it has something to write.
 func (s *Socket) flushWebSocket(conn *websocket.Conn) {
+	wc, _ := conn.NetConn().(*wsConn) // nil: the library writes (permessage-deflate)
 	for {
 		s.mu.Lock()
 		if len(s.queue) == 0 || s.ws != conn {
@@ -290,20 +287,12 @@ func (s *Socket) flushWebSocket(conn *websocket.Conn) {
 		b64 := s.b64
 		s.mu.Unlock()
 
-		conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-		closing := false
+		var closing bool
 		var err error
-		for _, m := range batch {
-			if m == s.srv.closeMsg {
-				closing = true // Node sends no close packet over WebSocket
-				break
-			}
-			if err = s.srv.writeFrame(conn, m, b64); err != nil {
-				break
-			}
-			if fn := s.srv.hooks.PacketOut; fn != nil {
-				fn(WebSocket, m.typ.String(), len(m.data))
-			}
+		if wc != nil {
+			closing, err = s.srv.writeBatch(wc, batch, b64)
+		} else {
+			closing, err = s.srv.writeFrames(conn, batch, b64)
 		}
 		s.returnQueue(batch)
 		if err != nil || closing {
@@ -320,8 +309,73 @@ func (s *Socket) flushWebSocket(conn *websocket.Conn) {
 	}
 }
 
-// writeFrame writes one packet as one frame: text as its digit and data,
-// binary as raw bytes in a binary frame (or base64 text for b64 clients).
+// writeBatch writes the frames of batch with one write system call, or a
+// few for a very long batch: a broadcast to a session with several
+// messages queued costs one write, not one per frame. It stops at the close
+// packet, which Node does not send over WebSocket, and reports it.
+func (srv *Server) writeBatch(wc *wsConn, batch []*Message, b64 bool) (closing bool, err error) {
+	deadline := time.Now().Add(writeTimeout)
+	b := srv.getBatch(wc.writev)
+	defer srv.putBatch(b)
+	done := 0 // batch[:done] is written
+	for i, m := range batch {
+		if m == srv.closeMsg {
+			batch, closing = batch[:i], true
+			break
+		}
+		b.appendMessage(m, b64)
+		if b.full() {
+			if err := srv.writeOut(wc, b, batch[done:i+1], deadline); err != nil {
+				return false, err
+			}
+			done = i + 1
+		}
+	}
+	if !b.empty() {
+		if err := srv.writeOut(wc, b, batch[done:], deadline); err != nil {
+			return false, err
+		}
+	}
+	return closing, nil
+}
+
+// writeOut writes what b holds, the frames of msgs, and empties it.
+func (srv *Server) writeOut(wc *wsConn, b *wsBatch, msgs []*Message, deadline time.Time) error {
+	err := wc.write(b.buffers(), deadline)
+	b.reset(wc.writev)
+	if err != nil {
+		return err
+	}
+	if fn := srv.hooks.PacketOut; fn != nil {
+		for _, m := range msgs {
+			fn(WebSocket, m.typ.String(), len(m.data))
+		}
+	}
+	return nil
+}
+
+// writeFrames is writeBatch through the WebSocket library, which writes
+// each frame with its own system call: with permessage-deflate, where the
+// library compresses.
+func (srv *Server) writeFrames(conn *websocket.Conn, batch []*Message, b64 bool) (closing bool, err error) {
+	conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	for _, m := range batch {
+		if m == srv.closeMsg {
+			return true, nil
+		}
+		if err := srv.writeFrame(conn, m, b64); err != nil {
+			return false, err
+		}
+		if fn := srv.hooks.PacketOut; fn != nil {
+			fn(WebSocket, m.typ.String(), len(m.data))
+		}
+	}
+	return false, nil
+}
+
+// writeFrame writes one packet as one frame through the WebSocket library:
+// text as its digit and data, binary as raw bytes in a binary frame (or
+// base64 text for b64 clients).
 func (srv *Server) writeFrame(conn *websocket.Conn, m *Message, b64 bool) error {
 	if srv.opts.PerMessageDeflate {
 		conn.EnableWriteCompression(!m.noCompress && len(m.data) >= compressionThreshold)
@@ -346,11 +400,37 @@ func (srv *Server) writeFrame(conn *websocket.Conn, m *Message, b64 bool) error 
 	return w.Close()
 }
 
+// writeProbeAnswer answers the client's "2probe" on the WebSocket it
+// upgrades to.
+func writeProbeAnswer(conn *websocket.Conn) error {
+	const answer = "3probe"
+	if wc, ok := conn.NetConn().(*wsConn); ok {
+		frame := appendFrameHeader(make([]byte, 0, 2+len(answer)), opText, len(answer))
+		return wc.writeFrame(append(frame, answer...), time.Now().Add(writeTimeout))
+	}
+	return conn.WriteMessage(websocket.TextMessage, []byte(answer))
+}
+
+// writeClose sends a close frame with code, or an empty one for code 0.
+func writeClose(conn *websocket.Conn, code int, deadline time.Time) error {
+	var payload []byte
+	if code != 0 {
+		payload = websocket.FormatCloseMessage(code, "")
+	}
+	if wc, ok := conn.NetConn().(*wsConn); ok {
+		return wc.writeControl(opClose, payload, deadline)
+	}
+	if payload == nil {
+		payload = []byte{}
+	}
+	return conn.WriteControl(websocket.CloseMessage, payload, deadline)
+}
+
 // closeWebSocket sends an empty close frame, as Node's ws.close() does, and
 // gives the client a moment to answer before the reader drops the connection.
 func closeWebSocket(conn *websocket.Conn) {
 	deadline := time.Now().Add(closeGrace)
-	if err := conn.WriteControl(websocket.CloseMessage, []byte{}, deadline); err != nil {
+	if err := writeClose(conn, 0, deadline); err != nil {
 		conn.Close()
 		return
 	}
