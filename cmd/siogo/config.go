@@ -27,6 +27,7 @@ type config struct {
 	PingInterval time.Duration
 	PingTimeout  time.Duration
 	LogLevel     string
+	DebugAddr    string
 }
 
 // parseConfig reads args (without the program name), using getenv for the
@@ -55,6 +56,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&drain, "drain-timeout", env("SIOGO_DRAIN_TIMEOUT", "10s"), "on SIGTERM, how long to drain before exiting (SIOGO_DRAIN_TIMEOUT)")
 	fs.StringVar(&pingInterval, "ping-interval", env("SIOGO_PING_INTERVAL", "25s"), "Engine.IO ping interval (SIOGO_PING_INTERVAL)")
 	fs.StringVar(&pingTimeout, "ping-timeout", env("SIOGO_PING_TIMEOUT", "20s"), "Engine.IO ping timeout (SIOGO_PING_TIMEOUT)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", env("SIOGO_DEBUG_ADDR", ""), "address of a separate listener for net/http/pprof, e.g. 127.0.0.1:6060; empty turns it off (SIOGO_DEBUG_ADDR)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SIOGO_LOG_LEVEL", "info"), "debug, info, warn or error (SIOGO_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err

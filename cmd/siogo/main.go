@@ -50,6 +50,9 @@ func main() {
 		log.Error("start", "err", err)
 		os.Exit(1)
 	}
+	if cfg.DebugAddr != "" {
+		go serveDebug(cfg.DebugAddr, log)
+	}
 	if err := a.serve(ctx, ln); err != nil {
 		log.Error("serve", "err", err)
 		os.Exit(1)
