@@ -76,9 +76,9 @@ func TestBroadcastAcrossServers(t *testing.T) {
 		}
 	})
 	t.Run("volatile and compress", func(t *testing.T) {
-		s0.io.Volatile().Compress(false).To("b").Emit("vc")
-		expect(t, a1, `2["vc"]`)
-		expect(t, b2, `2["vc"]`)
+		volatileLands(t, `2["vc"]`, []*siotest.Conn{a1, b2}, all,
+			func() { s0.io.Volatile().Compress(false).To("b").Emit("vc") },
+			func() { s0.io.Emit("marker") })
 	})
 	t.Run("binary", func(t *testing.T) {
 		s0.io.To("b").Emit("bin", []byte{1, 2, 3}, map[string]any{"x": []byte{4}})

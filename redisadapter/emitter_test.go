@@ -91,43 +91,9 @@ func TestEmitterDrivesGoCluster(t *testing.T) {
 		marker()
 	})
 	t.Run("volatile and compress", func(t *testing.T) {
-		// A volatile packet is dropped while the session's writer is still
-		// busy (with the last marker, say), as Node drops it while its
-		// transport is not writable: emit until each receiver has one.
-		receivers := []*siotest.Conn{ab1, b1}
-		got := map[*siotest.Conn]bool{}
-		for try := 0; try < 50 && len(got) < len(receivers); try++ {
-			emit(em.Volatile().Compress(false).In("b"), "vc")
-			for _, cl := range receivers {
-				if got[cl] {
-					continue
-				}
-				if p, err := cl.ReadText(100 * time.Millisecond); err == nil {
-					if p != `2["vc"]` {
-						t.Fatalf("got %q, want the volatile event", p)
-					}
-					got[cl] = true
-				}
-			}
-		}
-		if len(got) < len(receivers) {
-			t.Fatalf("the volatile event reached %d of %d receivers in 50 tries", len(got), len(receivers))
-		}
-		emit(em, "marker")
-		for _, cl := range all {
-			for {
-				p, err := cl.ReadText(wait)
-				if err != nil {
-					t.Fatalf("waiting for the marker: %v", err)
-				}
-				if p == `2["marker"]` {
-					break
-				}
-				if p != `2["vc"]` || !got[cl] { // a later copy of the volatile event
-					t.Fatalf("got %q before the marker", p)
-				}
-			}
-		}
+		volatileLands(t, `2["vc"]`, []*siotest.Conn{ab1, b1}, all,
+			func() { emit(em.Volatile().Compress(false).In("b"), "vc") },
+			func() { emit(em, "marker") })
 	})
 	t.Run("binary", func(t *testing.T) {
 		emit(em.To("b"), "bin", []byte{1, 2, 3}, map[string]any{"x": []byte{4}})

@@ -226,3 +226,45 @@ func answerWithBinary(c *siotest.Conn, b []byte) {
 	id := p[1:strings.IndexByte(p, '[')]
 	c.Send("61-"+id+`[{"b":{"_placeholder":true,"num":0}}]`, b)
 }
+
+// volatileLands sends a volatile event with emit until each receiver has
+// read one (want): a session whose writer is still busy drops it, as Node
+// drops it while its transport is not writable. Then it sends a marker to
+// every client of all with marker and reads up to it, skipping the later
+// copies of want, so that the next step starts clean.
+func volatileLands(t *testing.T, want string, receivers, all []*siotest.Conn, emit, marker func()) {
+	t.Helper()
+	got := map[*siotest.Conn]bool{}
+	for try := 0; try < 50 && len(got) < len(receivers); try++ {
+		emit()
+		for _, cl := range receivers {
+			if got[cl] {
+				continue
+			}
+			if p, err := cl.ReadText(100 * time.Millisecond); err == nil {
+				if p != want {
+					t.Fatalf("got %q, want the volatile %q", p, want)
+				}
+				got[cl] = true
+			}
+		}
+	}
+	if len(got) < len(receivers) {
+		t.Fatalf("%q reached %d of %d receivers in 50 tries", want, len(got), len(receivers))
+	}
+	marker()
+	for _, cl := range all {
+		for {
+			p, err := cl.ReadText(wait)
+			if err != nil {
+				t.Fatalf("waiting for the marker: %v", err)
+			}
+			if p == `2["marker"]` {
+				break
+			}
+			if p != want || !got[cl] {
+				t.Fatalf("got %q before the marker", p)
+			}
+		}
+	}
+}
