@@ -20,14 +20,18 @@
 //
 //	siobench run [--peers siogo,node,gorilla,zishang520] [--scenarios idle,echo,fanout,connect] [--quick] [--out FILE]
 //	siobench smoke
+//	siobench chart FILE.md
 //	siobench scenario --url http://127.0.0.1:3000 [--pid PID] --scenario echo [--quick]
 //
 // run builds and starts each peer of bench/peers (a fresh process per run,
 // pinned to CPU 0 with taskset, the generator re-executed on CPU 1), runs
 // the scenarios (3 times and takes the median, or once with --quick) and
-// prints a Markdown table with siogo/node and siogo/gorilla ratios. smoke
+// prints a Markdown table with siogo/node, siogo/gorilla and
+// siogo/zishang520 ratios; with --out FILE.md it also writes FILE.png, a
+// gnuplot bar chart of those ratios, and links it from the report. smoke
 // runs every scenario briefly against the siogo peer and exits non-zero on
-// failure. scenario runs against a server that is already running.
+// failure. chart redraws FILE.png from the table in FILE.md. scenario runs
+// against a server that is already running.
 package main
 
 import (
@@ -54,6 +58,8 @@ func main() {
 		err = cmdRun(ctx, os.Args[2:])
 	case "smoke":
 		err = cmdSmoke(ctx, os.Args[2:])
+	case "chart":
+		err = cmdChart(ctx, os.Args[2:])
 	case "scenario":
 		err = cmdScenario(ctx, os.Args[2:])
 	default:
@@ -66,7 +72,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: siobench run|smoke|scenario [flags] (siobench CMD -h for flags)")
+	fmt.Fprintln(os.Stderr, "usage: siobench run|smoke|chart|scenario [flags] (siobench CMD -h for flags)")
 	os.Exit(2)
 }
 
@@ -132,23 +138,32 @@ func cmdRun(ctx context.Context, args []string) error {
 		pl.pinPeer = -1
 	}
 	load0, start := loadAvg(), time.Now()
+	loads := sampleLoad(ctx, 5*time.Second)
 	rep, err := runPlan(ctx, pl)
 	if err != nil {
 		return err
 	}
-	writeReport(os.Stdout, pl, rep, load0, loadAvg(), time.Since(start))
-	if *out != "" {
-		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
-			return err
-		}
-		f, err := os.Create(*out)
-		if err != nil {
-			return err
-		}
-		writeReport(f, pl, rep, load0, loadAvg(), time.Since(start))
-		return f.Close()
+	env := runEnv{loadBefore: load0, loadAfter: loadAvg(), loadDuring: loads(), took: time.Since(start)}
+	if *out == "" {
+		writeReport(os.Stdout, pl, rep, env)
+		return nil
 	}
-	return nil
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return err
+	}
+	env.chart = chartPath(*out)
+	env.chartErr = writeRatioChart(ctx, env.chart,
+		fmt.Sprintf("siobench %s %s: siogo's figure over each other peer's", pl.mode, start.UTC().Format("2006-01-02")), ratiosOf(rep.results))
+	if env.chartErr != nil {
+		fmt.Fprintln(os.Stderr, "siobench: chart:", env.chartErr)
+	}
+	writeReport(os.Stdout, pl, rep, env)
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	writeReport(f, pl, rep, env)
+	return f.Close()
 }
 
 // cmdSmoke runs every scenario briefly against the siogo peer, unpinned.

@@ -7,7 +7,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -123,7 +126,16 @@ func brief(r result) string {
 
 // writeReport writes the results as Markdown, with what the machine was
 // doing around the run.
-func writeReport(w io.Writer, pl plan, rep *report, loadBefore, loadAfter string, took time.Duration) {
+// runEnv is what the report says about the run besides the results.
+type runEnv struct {
+	loadBefore, loadAfter string    // /proc/loadavg, 1, 5 and 15 minutes
+	loadDuring            []float64 // 1-minute load average, sampled during the run
+	took                  time.Duration
+	chart                 string // PNG path, "" for none
+	chartErr              error
+}
+
+func writeReport(w io.Writer, pl plan, rep *report, env runEnv) {
 	fmt.Fprintf(w, "# siobench %s, %s\n\n", pl.mode, time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "- machine: %s CPUs, %s, %s, node %s\n", strings.TrimSpace(cmdOutput("getconf", "_NPROCESSORS_ONLN")), runtime.GOOS+"/"+runtime.GOARCH,
 		runtime.Version(), strings.TrimSpace(cmdOutput("node", "--version")))
@@ -132,10 +144,20 @@ func writeReport(w io.Writer, pl plan, rep *report, loadBefore, loadAfter string
 		pin = fmt.Sprintf("peers pinned to CPU %d, generator to CPU %s", pl.pinPeer, orDash(os.Getenv(pinnedEnv)))
 	}
 	fmt.Fprintf(w, "- %s; a fresh peer process per run; %d run(s) per cell, median\n", pin, pl.repeat)
-	fmt.Fprintf(w, "- load average before: %s; after: %s (other processes on the machine skew the figures)\n",
-		loadBefore, loadAfter)
+	during := ""
+	if len(env.loadDuring) > 0 {
+		during = fmt.Sprintf("; 1-minute load during the run %.2f–%.2f", slices.Min(env.loadDuring), slices.Max(env.loadDuring))
+	}
+	fmt.Fprintf(w, "- load average before: %s; after: %s%s (other processes on the machine skew the figures; CPU per operation is the comparable one)\n",
+		env.loadBefore, env.loadAfter, during)
 	fmt.Fprintf(w, "- warmup %v, measured window %v; WebSocket only, namespace \"/\"; took %v\n\n",
-		pl.cfg.Warmup, pl.cfg.Duration, took.Round(time.Second))
+		pl.cfg.Warmup, pl.cfg.Duration, env.took.Round(time.Second))
+	switch {
+	case env.chart != "" && env.chartErr == nil:
+		fmt.Fprintf(w, "![siogo's figures over each other peer's](%s)\n\n", filepath.Base(env.chart))
+	case env.chartErr != nil:
+		fmt.Fprintf(w, "No chart: %v\n\n", env.chartErr)
+	}
 	var peers []string
 	for _, p := range pl.peers {
 		if _, ok := rep.results[p]; ok {
@@ -150,6 +172,40 @@ func writeReport(w io.Writer, pl plan, rep *report, loadBefore, loadAfter string
 			fmt.Fprintf(w, "\n- %s", f)
 		}
 		fmt.Fprintln(w)
+	}
+}
+
+// sampleLoad reads the 1-minute load average every interval until ctx is
+// done or the returned function is called, which returns the samples.
+func sampleLoad(ctx context.Context, interval time.Duration) func() []float64 {
+	ctx, cancel := context.WithCancel(ctx)
+	var out []float64
+	done := make(chan struct{})
+	read := func() {
+		if f := strings.Fields(loadAvg()); len(f) > 0 {
+			if v, err := strconv.ParseFloat(f[0], 64); err == nil {
+				out = append(out, v)
+			}
+		}
+	}
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		read()
+		for {
+			select {
+			case <-t.C:
+				read()
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() []float64 {
+		cancel()
+		<-done
+		return out
 	}
 }
 

@@ -1,4 +1,5 @@
-// Command gorilla is the floor peer for cmd/siobench: bare
+// Command gorilla is the bare-protocol peer for cmd/siobench (a floor for
+// idle memory, echo and connect, not for fan-out: see bench/README.md): bare
 // gorilla/websocket speaking just enough Engine.IO 4 / Socket.IO 5 for the
 // generator's scenarios, with nothing a real server needs (no polling, no
 // heartbeat, no namespaces but "/", no validation, no binary).
