@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/goleak"
 
 	"github.com/siogo/siogo/engineio"
 	"github.com/siogo/siogo/internal/eiotest"
+	"github.com/siogo/siogo/internal/promtest"
 	"github.com/siogo/siogo/internal/siotest"
 	"github.com/siogo/siogo/metrics"
 	"github.com/siogo/siogo/socketio"
@@ -44,50 +44,6 @@ func start(t *testing.T, opts socketio.Options, setup func(*socketio.Server)) *s
 	m := metrics.New(metrics.Options{Registerer: reg})
 	m.Instrument(&opts)
 	return &server{Server: siotest.StartServer(t, opts, setup), t: t, m: m, reg: reg}
-}
-
-// value returns the value of the series name{labels} (label pairs), or for
-// a histogram its sample count; 0 if the series does not exist.
-func (s *server) value(name string, labels ...string) float64 {
-	s.t.Helper()
-	families, err := s.reg.Gather()
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			if !hasLabels(m, labels) {
-				continue
-			}
-			switch {
-			case m.Counter != nil:
-				return m.Counter.GetValue()
-			case m.Gauge != nil:
-				return m.Gauge.GetValue()
-			case m.Histogram != nil:
-				return float64(m.Histogram.GetSampleCount())
-			}
-		}
-	}
-	return 0
-}
-
-func hasLabels(m *dto.Metric, pairs []string) bool {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		found := false
-		for _, l := range m.GetLabel() {
-			if l.GetName() == pairs[i] && l.GetValue() == pairs[i+1] {
-				found = true
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
 }
 
 // eventually waits until name{labels} equals want.
@@ -433,4 +389,11 @@ func TestNewTwiceOnOneRegistry(t *testing.T) {
 		}
 	}
 	t.Error("app_join_refused_total not gathered")
+}
+
+// value returns the value of the series name{labels} (label pairs), or for
+// a histogram its sample count; 0 if the series does not exist.
+func (s *server) value(name string, labels ...string) float64 {
+	s.t.Helper()
+	return promtest.Value(s.t, s.reg, name, labels...)
 }

@@ -24,10 +24,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
+	"github.com/siogo/siogo/internal/promtest"
 	"github.com/siogo/siogo/internal/redistest"
 	"github.com/siogo/siogo/internal/siotest"
 	"github.com/siogo/siogo/metrics"
@@ -155,44 +155,6 @@ func (n *node) waitServers(t testing.TB, want int) {
 		got, err := n.io.Of("/").Adapter().ServerCount(ctx)
 		return err == nil && got == want
 	})
-}
-
-// metric returns the value of the series name{labels} (label pairs), 0 if
-// it does not exist.
-func (n *node) metric(name string, labels ...string) float64 {
-	n.t.Helper()
-	families, err := n.reg.Gather()
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			if !hasLabels(m, labels) {
-				continue
-			}
-			switch {
-			case m.Counter != nil:
-				return m.Counter.GetValue()
-			case m.Gauge != nil:
-				return m.Gauge.GetValue()
-			}
-		}
-	}
-	return 0
-}
-
-func hasLabels(m *dto.Metric, pairs []string) bool {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if !slices.ContainsFunc(m.GetLabel(), func(l *dto.LabelPair) bool {
-			return l.GetName() == pairs[i] && l.GetValue() == pairs[i+1]
-		}) {
-			return false
-		}
-	}
-	return true
 }
 
 // eventually polls cond until it holds, failing t after timeout.
@@ -422,4 +384,11 @@ func (m *stallMeter) worst(from, to time.Time) time.Duration {
 		prev = at
 	}
 	return worst
+}
+
+// metric returns the value of the series name{labels} (label pairs), 0 if
+// it does not exist.
+func (n *node) metric(name string, labels ...string) float64 {
+	n.t.Helper()
+	return promtest.Value(n.t, n.reg, name, labels...)
 }
