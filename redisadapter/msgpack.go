@@ -322,7 +322,9 @@ func readRooms(r *mpReader) ([]string, error) {
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	out := make([]string, 0, n)
+	// n comes from the message: a 5-byte header may announce 2^32-1
+	// rooms. Every room takes at least one byte, so what is left bounds it.
+	out := make([]string, 0, min(n, len(r.b)))
 	for range n {
 		s, err := r.str()
 		if err != nil {

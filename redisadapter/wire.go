@@ -142,8 +142,9 @@ type inFlags struct {
 	Compress any `json:"compress"`
 }
 
+// inPacket has no type: the receiver delivers an event whatever it says,
+// as Node does, and a field would refuse a packet whose type is no number.
 type inPacket struct {
-	Type int             `json:"type"`
 	Data json.RawMessage `json:"data"`
 	Nsp  *string         `json:"nsp"`
 }
