@@ -5,9 +5,9 @@ BIN     := $(CURDIR)/.bin
 FIXTURE := $(BIN)/siogo-fixture
 SERVER  := $(BIN)/siogo
 
-.PHONY: test test-go test-compat test-browser test-deploy deps deps-npm deps-browser deps-nginx run demo bench bench-quick bench-go bench-cluster fuzz
+.PHONY: soak fuzz-short test test-go test-compat test-browser test-deploy deps deps-npm deps-browser deps-nginx run demo bench bench-quick bench-go bench-cluster fuzz
 
-test: deps test-go test-compat test-browser test-deploy
+test: deps test-go fuzz-short test-compat test-browser test-deploy
 
 deps: deps-npm
 	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { \
@@ -70,7 +70,7 @@ bench: deps
 	$(GO) run ./cmd/siobench run --out bench/results/$$(date -u +%F).md
 
 bench-quick: deps
-	$(GO) run ./cmd/siobench run --quick
+	$(GO) run ./cmd/siobench run --quick --out bench/results/$$(date -u +%F)-quick.md
 
 # bench-go runs the Go micro-benchmarks (codecs, dispatch, fan-out).
 bench-go:
@@ -85,6 +85,20 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 		done; \
 	done
+
+# soak runs CLIENTS simulated users against the demo server for DURATION
+# and writes RSS and goroutines over time (CSV, PNG, slopes) to
+# bench/results/soak-DATE.*; not part of make test.
+CLIENTS  ?= 1000
+DURATION ?= 10m
+soak: deps-npm
+	$(GO) run ./cmd/siosoak -clients $(CLIENTS) -duration $(DURATION)
+
+# fuzz-short runs every fuzz target briefly: make test keeps the fuzzers and
+# their seed corpora working; make fuzz is the real search.
+FUZZTIME_SHORT ?= 2s
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_SHORT)
 
 # bench-cluster measures cross-node broadcast latency and throughput for two
 # Go nodes and two Node nodes on one real Redis, in one run.
