@@ -11,7 +11,9 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/siogo/siogo/internal/netpoll"
 	"github.com/siogo/siogo/internal/sid"
+	"github.com/siogo/siogo/internal/workpool"
 )
 
 // Server is an Engine.IO v4 server. It is an http.Handler: mount it under its
@@ -24,10 +26,15 @@ type Server struct {
 	writeBuffers sync.Pool // WebSocket write buffers, shared by idle connections
 	wsBatches    sync.Pool // *wsBatch: the frames of one WebSocket flush
 	buffers      sync.Pool // polling payload buffers
+	readBufs     sync.Pool // *[]byte: what a WebSocket reader reads into
 	compressors  compressors
 
 	// Control packets are shared by every session, like broadcast messages.
 	pingMsg, noopMsg, closeMsg *Message
+
+	workers  *workpool.Pool // runs WebSocket reads and flushes
+	pollOnce sync.Once
+	poller   *netpoll.Poller // nil where there is none: a goroutine reads each WebSocket
 
 	mu       sync.RWMutex
 	sessions map[string]*Socket
@@ -42,6 +49,7 @@ func NewServer(opts Options) *Server {
 		noopMsg:  controlMessage(packetNoop, ""),
 		closeMsg: controlMessage(packetClose, ""),
 		sessions: make(map[string]*Socket),
+		workers:  workpool.New(maxIdleWorkers, time.Second),
 	}
 	if opts.Hooks != nil {
 		srv.hooks = *opts.Hooks
@@ -78,8 +86,44 @@ func (srv *Server) Close() error {
 	for _, s := range all {
 		s.close(ReasonServerShuttingDown, nil)
 	}
+	srv.pollOnce.Do(func() {}) // none starts from now on
+	if srv.poller != nil {
+		srv.poller.Close()
+	}
+	srv.workers.Close()
 	return nil
 }
+
+// netpoller returns the server's Poller, started on first use; nil where
+// there is none.
+func (srv *Server) netpoller() *netpoll.Poller {
+	srv.pollOnce.Do(func() {
+		srv.mu.RLock()
+		closed := srv.closed
+		srv.mu.RUnlock()
+		if !closed {
+			srv.poller, _ = netpoll.New()
+		}
+	})
+	return srv.poller
+}
+
+// maxIdleWorkers bounds the goroutines kept for WebSocket reads and
+// flushes between bursts (each for a second at most).
+const maxIdleWorkers = 64
+
+// readBufSize is what a WebSocket reader reads at most per system call.
+const readBufSize = 16 << 10
+
+func (srv *Server) getReadBuf() *[]byte {
+	if b, ok := srv.readBufs.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, readBufSize)
+	return &b
+}
+
+func (srv *Server) putReadBuf(b *[]byte) { srv.readBufs.Put(b) }
 
 // ServeHTTP answers Engine.IO requests under the server's path.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -212,7 +256,7 @@ func (srv *Server) newSocket(r *http.Request, transport string) *Socket {
 		transport: transport,
 		wake:      make(chan struct{}, 1),
 		handshake: Handshake{
-			Header:     r.Header.Clone(),
+			Header:     r.Header, // not a copy: a copy per session costs ~0.5 KB, and net/http is done with it
 			Query:      r.URL.Query(),
 			RemoteAddr: r.RemoteAddr,
 			Host:       r.Host,

@@ -6,11 +6,10 @@ import (
 	"net/url"
 	"sync"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
-// Handshake is what the session's first request carried.
+// Handshake is what the session's first request carried. Header and Query
+// are shared by every reader: treat them as read-only.
 type Handshake struct {
 	Header     http.Header
 	Query      url.Values
@@ -63,10 +62,10 @@ type Socket struct {
 	linger     *time.Timer   // a server-side close waiting for a GET to carry "1"
 
 	// websocket
-	ws           *websocket.Conn
-	b64          bool            // the WebSocket client wants binary as base64 text
-	flushing     bool            // a flusher goroutine owns the WebSocket's writes
-	probe        *websocket.Conn // the WebSocket being upgraded to, if any
+	ws           wsTransport
+	b64          bool        // the WebSocket client wants binary as base64 text
+	flushing     bool        // a flusher goroutine owns the WebSocket's writes
+	probe        wsTransport // the WebSocket being upgraded to, if any
 	upgradeTimer *time.Timer
 
 	// heartbeat
@@ -213,7 +212,8 @@ func (s *Socket) kickLocked() {
 	if s.ws != nil {
 		if !s.flushing && len(s.queue) > 0 {
 			s.flushing = true
-			go s.flushWebSocket(s.ws)
+			ws := s.ws
+			s.srv.workers.Go(func() { s.flushWebSocket(ws) })
 		}
 		return
 	}
@@ -287,9 +287,9 @@ func (s *Socket) finishLocked(reason string, cause error) func() {
 	return func() {
 		s.srv.remove(s) // gone before the client can see the close
 		if writerBusy {
-			go closeWebSocket(ws)
+			go ws.shutdown()
 		} else if ws != nil {
-			closeWebSocket(ws)
+			ws.shutdown()
 		}
 		if fn := s.srv.hooks.SessionClosed; fn != nil {
 			fn(transport, reason)

@@ -1,6 +1,8 @@
 package engineio_test
 
 import (
+	"encoding/json"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -338,5 +340,55 @@ func TestUpgradeFlushesQueue(t *testing.T) {
 	}
 	if want := []string{"1:4a", "2:\x09", "1:4c", "1:4d"}; !slices.Equal(got, want) {
 		t.Fatalf("frames %q, want %q", got, want)
+	}
+}
+
+// TestUpgradeThenReset: a client that sends "5" and resets the connection
+// at once (both may arrive in one read) still ends its session, with
+// "transport close": the reset must not go unnoticed behind the data.
+func TestUpgradeThenReset(t *testing.T) {
+	leakCheck(t)
+	e := startServer(t, engineio.Options{}, false)
+	for range 20 {
+		h := e.handshake()
+		ws, _, err := e.c.DialWS(ctx(t), "EIO=4&transport=websocket&sid="+h.SID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ws.Probe(deadline()); err != nil {
+			t.Fatal(err)
+		}
+		if err := ws.WriteText("5"); err != nil {
+			t.Fatal(err)
+		}
+		ws.NetConn().(*net.TCPConn).SetLinger(0)
+		ws.Close()
+		e.waitClose(h.SID, engineio.ReasonTransportClose)
+	}
+}
+
+// TestWebSocketMessageThenReset: the same for a direct WebSocket whose
+// last message and reset arrive together.
+func TestWebSocketMessageThenReset(t *testing.T) {
+	leakCheck(t)
+	e := startServer(t, engineio.Options{}, false)
+	for range 20 {
+		ws, _, err := e.c.DialWS(ctx(t), "EIO=4&transport=websocket", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.SetReadDeadline(deadline())
+		_, open, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h struct{ SID string }
+		if err := json.Unmarshal(open[1:], &h); err != nil {
+			t.Fatal(err)
+		}
+		ws.WriteText("4bye")
+		ws.NetConn().(*net.TCPConn).SetLinger(0)
+		ws.Close()
+		e.waitClose(h.SID, engineio.ReasonTransportClose)
 	}
 }

@@ -33,6 +33,24 @@ func (srv *Server) newUpgrader() websocket.Upgrader {
 	}
 }
 
+// wsTransport is a session's WebSocket: a wsConn, or with
+// permessage-deflate the WebSocket library's connection (libWS).
+type wsTransport interface {
+	// startReading hands what the client sends to recv, from now on.
+	startReading(recv wsReceiver)
+	// flush writes batch, stopping at the close packet, which Node does
+	// not send over WebSocket, and reporting it.
+	flush(batch []*Message, b64 bool) (closing bool, err error)
+	writeProbeAnswer() error
+	// writeClose sends a close frame with code.
+	writeClose(code int) error
+	// shutdown sends an empty close frame, as Node's ws.close() does, and
+	// drops the connection once the client answers, or after closeGrace.
+	shutdown()
+	// Close drops the connection at once.
+	Close() error
+}
+
 // serveDirectWebSocket opens a session whose first transport is WebSocket.
 func (srv *Server) serveDirectWebSocket(w http.ResponseWriter, r *http.Request) {
 	s := srv.newSocket(r, WebSocket)
@@ -40,27 +58,27 @@ func (srv *Server) serveDirectWebSocket(w http.ResponseWriter, r *http.Request) 
 	if c := srv.sessionCookie(s.id); c != "" {
 		header.Set("Set-Cookie", c)
 	}
-	conn, err := srv.upgrade(w, r, header)
+	t, err := srv.acceptWebSocket(w, r, header)
 	if err != nil {
 		srv.refused(RefusedBadRequest)
 		return // the upgrader has answered the malformed request
 	}
-	s.ws = conn
+	s.ws = t
 	s.b64 = r.URL.Query().Get("b64") != ""
 	// No writer may start before open queues the open packet, even if
 	// OnConnection sends: pretend one is running until then.
 	s.flushing = true
 	if !srv.register(s) {
-		closeWebSocket(conn)
-		conn.Close()
+		t.shutdown()
+		t.Close()
 		return
 	}
-	go s.readWebSocket(conn)
+	t.startReading(wsReceiver{s: s, t: t, upgraded: true})
 }
 
 // serveUpgrade takes the WebSocket that a polling session opens to upgrade.
 func (s *Socket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
-	conn, err := s.srv.upgrade(w, r, nil)
+	t, err := s.srv.acceptWebSocket(w, r, nil)
 	if err != nil {
 		s.srv.refused(RefusedBadRequest)
 		return // the upgrader has answered the malformed request
@@ -68,14 +86,14 @@ func (s *Socket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.state != stateOpen || s.probe != nil || s.ws != nil { // lost a race
 		s.mu.Unlock()
-		conn.Close()
+		t.Close()
 		return
 	}
-	s.probe = conn
-	s.upgradeTimer = time.AfterFunc(s.srv.opts.UpgradeTimeout, func() { s.abortUpgrade(conn) })
+	s.probe = t
+	s.upgradeTimer = time.AfterFunc(s.srv.opts.UpgradeTimeout, func() { s.abortUpgrade(t) })
 	s.kickLocked() // from now on polls are answered with a noop
 	s.mu.Unlock()
-	go s.readProbe(conn, r.URL.Query().Get("b64") != "")
+	t.startReading(wsReceiver{s: s, t: t, b64: r.URL.Query().Get("b64") != ""})
 }
 
 // upgradable reports whether the session may start an upgrade now.
@@ -85,62 +103,98 @@ func (s *Socket) upgradable() bool {
 	return s.state == stateOpen && s.probe == nil && s.ws == nil
 }
 
-// readProbe runs the upgrade dance on a probe WebSocket: "2probe" is answered
-// with "3probe", "5" makes it the session's transport, anything else cancels.
-func (s *Socket) readProbe(conn *websocket.Conn, b64 bool) {
-	for {
-		typ, data, err := s.srv.readMessage(conn)
-		if err != nil {
-			s.abortUpgrade(conn)
-			return
+// wsReceiver takes the messages a WebSocket's reader reads: first the
+// upgrade dance on a probe ("2probe" is answered with "3probe", "5" makes
+// it the session's transport, anything else cancels), then the session's
+// packets.
+type wsReceiver struct {
+	s        *Socket
+	t        wsTransport
+	b64      bool // the client wants binary as base64 text
+	upgraded bool // the WebSocket is the session's transport
+}
+
+// message handles one message; it reports whether to go on reading.
+func (r *wsReceiver) message(binary bool, data []byte) bool {
+	s := r.s
+	if r.upgraded && !s.checkPong() {
+		return false
+	}
+	var p packet
+	if binary {
+		p = packet{typ: packetMessage, data: data, binary: true}
+	} else if !utf8.Valid(data) {
+		// RFC 6455 asks for 1007, which Node's ws sends: text the
+		// application receives is always UTF-8.
+		r.t.writeClose(websocket.CloseInvalidFramePayloadData)
+		r.fail(ReasonTransportError, errInvalidUTF8)
+		return false
+	} else {
+		var err error
+		if p, err = decodeText(data); err != nil {
+			r.fail(ReasonParseError, err)
+			return false
 		}
-		var p packet
-		if typ == websocket.BinaryMessage {
-			p = packet{typ: packetMessage, data: data, binary: true}
-		} else if !utf8.Valid(data) {
-			failInvalidUTF8(conn)
-			s.abortUpgrade(conn)
-			return
-		} else if p, err = decodeText(data); err != nil {
-			s.abortUpgrade(conn)
-			return
+	}
+	s.srv.packetIn(WebSocket, p)
+	if !r.upgraded {
+		return r.probe(p)
+	}
+	s.readMu.Lock()
+	more := s.handlePacket(p)
+	s.readMu.Unlock()
+	return more
+}
+
+func (r *wsReceiver) probe(p packet) bool {
+	s := r.s
+	switch {
+	case p.typ == packetPing && string(p.data) == "probe":
+		if err := r.t.writeProbeAnswer(); err != nil {
+			s.abortUpgrade(r.t)
+			return false
 		}
-		s.srv.packetIn(WebSocket, p)
-		switch {
-		case p.typ == packetPing && string(p.data) == "probe":
-			if err := writeProbeAnswer(conn); err != nil {
-				s.abortUpgrade(conn)
-				return
-			}
-			if fn := s.srv.hooks.PacketOut; fn != nil {
-				fn(WebSocket, packetPong.String(), len("probe"))
-			}
-		case p.typ == packetUpgrade:
-			if !s.completeUpgrade(conn, b64) {
-				conn.Close()
-				return
-			}
-			if fn := s.srv.hooks.Upgraded; fn != nil {
-				fn()
-			}
-			s.readWebSocket(conn)
-			return
-		default:
-			s.abortUpgrade(conn)
-			return
+		if fn := s.srv.hooks.PacketOut; fn != nil {
+			fn(WebSocket, packetPong.String(), len("probe"))
 		}
+		return true
+	case p.typ == packetUpgrade:
+		if !s.completeUpgrade(r.t, r.b64) {
+			r.t.Close()
+			return false
+		}
+		if fn := s.srv.hooks.Upgraded; fn != nil {
+			fn()
+		}
+		r.upgraded = true
+		return true
+	}
+	s.abortUpgrade(r.t)
+	return false
+}
+
+// failed is the end of the reads: a read error, a protocol error, or the
+// client's close frame.
+func (r *wsReceiver) failed(err error) { r.fail(wsCloseReason(err), err) }
+
+// fail ends the session, or on a probe just the upgrade.
+func (r *wsReceiver) fail(reason string, err error) {
+	if r.upgraded {
+		r.s.close(reason, err)
+	} else {
+		r.s.abortUpgrade(r.t)
 	}
 }
 
-func (s *Socket) completeUpgrade(conn *websocket.Conn, b64 bool) bool {
+func (s *Socket) completeUpgrade(t wsTransport, b64 bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.state != stateOpen || s.probe != conn {
+	if s.state != stateOpen || s.probe != t {
 		return false
 	}
 	s.upgradeTimer.Stop()
 	s.probe = nil
-	s.ws = conn
+	s.ws = t
 	s.b64 = b64
 	s.transport = WebSocket
 	select { // a poll still waiting is released with a noop
@@ -152,13 +206,13 @@ func (s *Socket) completeUpgrade(conn *websocket.Conn, b64 bool) bool {
 }
 
 // abortUpgrade drops a probe WebSocket; the session stays on polling.
-func (s *Socket) abortUpgrade(conn *websocket.Conn) {
+func (s *Socket) abortUpgrade(t wsTransport) {
 	s.mu.Lock()
-	if s.probe == conn {
+	if s.probe == t {
 		s.cancelUpgradeLocked()
 	}
 	s.mu.Unlock()
-	conn.Close()
+	t.Close()
 }
 
 func (s *Socket) cancelUpgradeLocked() {
@@ -168,43 +222,6 @@ func (s *Socket) cancelUpgradeLocked() {
 	s.upgradeTimer.Stop()
 	s.probe.Close()
 	s.probe = nil
-}
-
-// readWebSocket reads the session's WebSocket until it fails or the session
-// ends; it is the only goroutine a WebSocket session keeps while idle.
-func (s *Socket) readWebSocket(conn *websocket.Conn) {
-	defer func() {
-		awaitCloseReply(conn)
-		conn.Close()
-	}()
-	for {
-		typ, data, err := s.srv.readMessage(conn)
-		if err != nil {
-			s.close(wsCloseReason(err), err)
-			return
-		}
-		if !s.checkPong() {
-			return
-		}
-		var p packet
-		if typ == websocket.BinaryMessage {
-			p = packet{typ: packetMessage, data: data, binary: true}
-		} else if !utf8.Valid(data) {
-			failInvalidUTF8(conn)
-			s.close(ReasonTransportError, errInvalidUTF8)
-			return
-		} else if p, err = decodeText(data); err != nil {
-			s.close(ReasonParseError, err)
-			return
-		}
-		s.srv.packetIn(WebSocket, p)
-		s.readMu.Lock()
-		more := s.handlePacket(p)
-		s.readMu.Unlock()
-		if !more {
-			return
-		}
-	}
 }
 
 // wsCloseReason maps a read error to Node's reason: the peer going away
@@ -240,7 +257,7 @@ func (srv *Server) readMessage(conn *websocket.Conn) (int, []byte, error) {
 		return typ, nil, err
 	}
 	if int64(len(data)) > limit {
-		writeClose(conn, websocket.CloseMessageTooBig, time.Now().Add(closeGrace))
+		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseMessageTooBig, ""), time.Now().Add(closeGrace))
 		return typ, nil, websocket.ErrReadLimit
 	}
 	return typ, data, nil
@@ -250,35 +267,12 @@ func (srv *Server) readMessage(conn *websocket.Conn) (int, []byte, error) {
 // not UTF-8.
 var errInvalidUTF8 = errors.New("engineio: invalid UTF-8 in a text frame")
 
-// failInvalidUTF8 sends the close frame RFC 6455 requires for a text frame
-// that is not UTF-8 (1007), which the WebSocket library does not check, as
-// Node's ws does. Text the application receives is always UTF-8.
-func failInvalidUTF8(conn *websocket.Conn) {
-	writeClose(conn, websocket.CloseInvalidFramePayloadData, time.Now().Add(closeGrace))
-}
-
-// awaitCloseReply reads until the connection fails. When the session ended
-// with the connection still up, its close frame is on the way (from
-// closeWebSocket, in another goroutine while a writer is busy): the
-// reader must not drop the connection under it, and waits for the
-// client's reply, or for the deadline closeWebSocket sets (closeGrace),
-// or for closeWebSocket to give up and close. After a read error it
-// returns at once: the library's read errors are permanent.
-func awaitCloseReply(conn *websocket.Conn) {
-	for {
-		if _, _, err := conn.NextReader(); err != nil {
-			return
-		}
-	}
-}
-
 // flushWebSocket writes the queue until it is empty, then exits: a WebSocket
 // session has a writer goroutine only while it has something to write.
-func (s *Socket) flushWebSocket(conn *websocket.Conn) {
-	wc, _ := conn.NetConn().(*wsConn) // nil: the library writes (permessage-deflate)
+func (s *Socket) flushWebSocket(t wsTransport) {
 	for {
 		s.mu.Lock()
-		if len(s.queue) == 0 || s.ws != conn {
+		if len(s.queue) == 0 || s.ws != t {
 			s.flushing = false
 			s.mu.Unlock()
 			return
@@ -287,13 +281,7 @@ func (s *Socket) flushWebSocket(conn *websocket.Conn) {
 		b64 := s.b64
 		s.mu.Unlock()
 
-		var closing bool
-		var err error
-		if wc != nil {
-			closing, err = s.srv.writeBatch(wc, batch, b64)
-		} else {
-			closing, err = s.srv.writeFrames(conn, batch, b64)
-		}
+		closing, err := t.flush(batch, b64)
 		s.returnQueue(batch)
 		if err != nil || closing {
 			s.mu.Lock()
@@ -309,13 +297,13 @@ func (s *Socket) flushWebSocket(conn *websocket.Conn) {
 	}
 }
 
-// writeBatch writes the frames of batch with one write system call, or a
-// few for a very long batch: a broadcast to a session with several
-// messages queued costs one write, not one per frame. It stops at the close
-// packet, which Node does not send over WebSocket, and reports it.
-func (srv *Server) writeBatch(wc *wsConn, batch []*Message, b64 bool) (closing bool, err error) {
+// flush writes the frames of batch with one write system call, or a few
+// for a very long batch: a broadcast to a session with several messages
+// queued costs one write, not one per frame.
+func (c *wsConn) flush(batch []*Message, b64 bool) (closing bool, err error) {
+	srv := c.srv
 	deadline := time.Now().Add(writeTimeout)
-	b := srv.getBatch(wc.writev)
+	b := srv.getBatch(c.writev)
 	defer srv.putBatch(b)
 	done := 0 // batch[:done] is written
 	for i, m := range batch {
@@ -325,14 +313,14 @@ func (srv *Server) writeBatch(wc *wsConn, batch []*Message, b64 bool) (closing b
 		}
 		b.appendMessage(m, b64)
 		if b.full() {
-			if err := srv.writeOut(wc, b, batch[done:i+1], deadline); err != nil {
+			if err := c.writeOut(b, batch[done:i+1], deadline); err != nil {
 				return false, err
 			}
 			done = i + 1
 		}
 	}
 	if !b.empty() {
-		if err := srv.writeOut(wc, b, batch[done:], deadline); err != nil {
+		if err := c.writeOut(b, batch[done:], deadline); err != nil {
 			return false, err
 		}
 	}
@@ -340,13 +328,13 @@ func (srv *Server) writeBatch(wc *wsConn, batch []*Message, b64 bool) (closing b
 }
 
 // writeOut writes what b holds, the frames of msgs, and empties it.
-func (srv *Server) writeOut(wc *wsConn, b *wsBatch, msgs []*Message, deadline time.Time) error {
-	err := wc.write(b.buffers(), deadline)
-	b.reset(wc.writev)
+func (c *wsConn) writeOut(b *wsBatch, msgs []*Message, deadline time.Time) error {
+	err := c.write(b.buffers(), deadline)
+	b.reset(c.writev)
 	if err != nil {
 		return err
 	}
-	if fn := srv.hooks.PacketOut; fn != nil {
+	if fn := c.srv.hooks.PacketOut; fn != nil {
 		for _, m := range msgs {
 			fn(WebSocket, m.typ.String(), len(m.data))
 		}
@@ -354,10 +342,50 @@ func (srv *Server) writeOut(wc *wsConn, b *wsBatch, msgs []*Message, deadline ti
 	return nil
 }
 
-// writeFrames is writeBatch through the WebSocket library, which writes
-// each frame with its own system call: with permessage-deflate, where the
-// library compresses.
-func (srv *Server) writeFrames(conn *websocket.Conn, batch []*Message, b64 bool) (closing bool, err error) {
+// libWS is a WebSocket with permessage-deflate: the library reads, writes
+// and compresses, and writes each frame with its own system call.
+type libWS struct {
+	conn *websocket.Conn
+	srv  *Server
+}
+
+// startReading starts the goroutine that reads the connection.
+func (l *libWS) startReading(recv wsReceiver) {
+	go func() {
+		defer func() {
+			awaitCloseReply(l.conn)
+			l.conn.Close()
+		}()
+		for {
+			typ, data, err := l.srv.readMessage(l.conn)
+			if err != nil {
+				recv.failed(err)
+				return
+			}
+			if !recv.message(typ == websocket.BinaryMessage, data) {
+				return
+			}
+		}
+	}()
+}
+
+// awaitCloseReply reads until the connection fails. When the session ended
+// with the connection still up, its close frame is on the way (from
+// shutdown, in another goroutine while a writer is busy): the reader must
+// not drop the connection under it, and waits for the client's reply, or
+// for the deadline shutdown sets (closeGrace), or for shutdown to give up
+// and close. After a read error it returns at once: the library's read
+// errors are permanent.
+func awaitCloseReply(conn *websocket.Conn) {
+	for {
+		if _, _, err := conn.NextReader(); err != nil {
+			return
+		}
+	}
+}
+
+func (l *libWS) flush(batch []*Message, b64 bool) (closing bool, err error) {
+	conn, srv := l.conn, l.srv
 	conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 	for _, m := range batch {
 		if m == srv.closeMsg {
@@ -400,39 +428,21 @@ func (srv *Server) writeFrame(conn *websocket.Conn, m *Message, b64 bool) error 
 	return w.Close()
 }
 
-// writeProbeAnswer answers the client's "2probe" on the WebSocket it
-// upgrades to.
-func writeProbeAnswer(conn *websocket.Conn) error {
-	const answer = "3probe"
-	if wc, ok := conn.NetConn().(*wsConn); ok {
-		frame := appendFrameHeader(make([]byte, 0, 2+len(answer)), opText, len(answer))
-		return wc.writeFrame(append(frame, answer...), time.Now().Add(writeTimeout))
-	}
-	return conn.WriteMessage(websocket.TextMessage, []byte(answer))
+func (l *libWS) writeProbeAnswer() error {
+	return l.conn.WriteMessage(websocket.TextMessage, []byte("3probe"))
 }
 
-// writeClose sends a close frame with code, or an empty one for code 0.
-func writeClose(conn *websocket.Conn, code int, deadline time.Time) error {
-	var payload []byte
-	if code != 0 {
-		payload = websocket.FormatCloseMessage(code, "")
-	}
-	if wc, ok := conn.NetConn().(*wsConn); ok {
-		return wc.writeControl(opClose, payload, deadline)
-	}
-	if payload == nil {
-		payload = []byte{}
-	}
-	return conn.WriteControl(websocket.CloseMessage, payload, deadline)
+func (l *libWS) writeClose(code int) error {
+	return l.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(closeGrace))
 }
 
-// closeWebSocket sends an empty close frame, as Node's ws.close() does, and
-// gives the client a moment to answer before the reader drops the connection.
-func closeWebSocket(conn *websocket.Conn) {
+func (l *libWS) shutdown() {
 	deadline := time.Now().Add(closeGrace)
-	if err := writeClose(conn, 0, deadline); err != nil {
-		conn.Close()
+	if err := l.conn.WriteControl(websocket.CloseMessage, []byte{}, deadline); err != nil {
+		l.conn.Close()
 		return
 	}
-	conn.SetReadDeadline(deadline)
+	l.conn.SetReadDeadline(deadline)
 }
+
+func (l *libWS) Close() error { return l.conn.Close() }

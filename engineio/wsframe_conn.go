@@ -1,34 +1,42 @@
 package engineio
 
 import (
-	"bufio"
+	"errors"
 	"net"
-	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/siogo/siogo/internal/netpoll"
 )
 
 // controlTimeout bounds the write of a pong or of a close frame echoing
-// the client's, as the WebSocket library bounds its own control frames.
+// the client's.
 const controlTimeout = time.Second
 
-// wsConn is the network connection under a WebSocket whose frames the
-// session writes itself: every WebSocket without permessage-deflate. A
-// flush then costs one write system call however many frames it holds
-// (one per 64 KiB of small frames: maxBatchCopy), where the WebSocket
-// library makes one per frame.
+// wsConn is a WebSocket that the session reads and writes itself: every
+// WebSocket without permessage-deflate.
 //
-// The library still reads from it, and its reader still writes a few
-// control frames of its own (the close frame answering a protocol error
-// or an oversize frame): those come through Write, under the lock the
-// session's writes take. So frames leave whole and in order, and nothing
-// leaves after a close frame, whoever wrote it.
+// Writes: a flush costs one write system call however many frames it holds
+// (one per 64 KiB of small frames: maxBatchCopy), where a WebSocket
+// library makes one per frame. Pongs and close frames take the same lock,
+// so frames leave whole and in order, and nothing leaves after a close
+// frame.
+//
+// Reads: where the Server has a netpoll.Poller (Linux, plain TCP), an idle
+// connection has no goroutine and no buffer: when data arrives a goroutine
+// starts, reads until the socket is drained, hands the complete messages
+// on in order, and exits. Elsewhere (TLS, other platforms) a goroutine
+// per connection reads. Either way one reader at a time parses the frames
+// (wsReader), so messages keep their order.
 type wsConn struct {
-	net.Conn
-	writev bool // Conn writes net.Buffers with one writev
+	conn   net.Conn
+	srv    *Server
+	writev bool // conn writes net.Buffers with one writev
 
 	// mu is the write lock. It is a channel so that waiting for it can
 	// time out: a close frame gives up on a writer stuck on a client that
@@ -37,14 +45,27 @@ type wsConn struct {
 	closeSent bool  // under mu
 	err       error // under mu: a failed write may have cut a frame short, so nothing may follow it
 
-	// libDeadline is the write deadline the library set for its next
-	// Write (Unix nanoseconds, 0 for none). The library sets it and
-	// writes under its own lock, not ours: it is applied under ours.
-	libDeadline atomic.Int64
+	// The reader's state: one reader at a time touches it.
+	rd       wsReader
+	recv     wsReceiver
+	draining bool // the session is over: read only until the client's close
+
+	pending atomic.Int32 // readiness events not yet drained
+	hup     atomic.Bool  // the stream's end (or an error) is waiting: read until it
+
+	// pollMu orders the Poller's watch with Close, which an upgrade's
+	// timeout may call while the watch begins.
+	pollMu sync.Mutex
+	rc     syscall.RawConn // nil: a goroutine reads
+	token  uint64          // the Poller's, when rc is set
+	closed bool
+
+	closeOnce sync.Once
 }
 
-func newWSConn(c net.Conn) *wsConn {
-	wc := &wsConn{Conn: c, mu: make(chan struct{}, 1)}
+func newWSConn(srv *Server, c net.Conn) *wsConn {
+	wc := &wsConn{conn: c, srv: srv, mu: make(chan struct{}, 1)}
+	wc.rd.limit = srv.opts.MaxHTTPBufferSize
 	switch c.(type) {
 	case *net.TCPConn, *net.UnixConn: // what net.Buffers writes with writev
 		wc.writev = true
@@ -52,52 +73,170 @@ func newWSConn(c net.Conn) *wsConn {
 	return wc
 }
 
-// wsHijacker gives the WebSocket library a wsConn in place of the
-// connection it hijacks.
-type wsHijacker struct {
-	http.ResponseWriter
-	h    http.Hijacker
-	conn *wsConn
+// startReading hands incoming messages to recv from now on.
+func (c *wsConn) startReading(recv wsReceiver) {
+	c.recv = recv
+	if c.watch() {
+		c.readable(false) // data may have come before the watch began
+		return
+	}
+	go c.readLoop()
 }
 
-func (w *wsHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	c, brw, err := w.h.Hijack()
-	if err != nil {
-		return nil, nil, err
+// watch has the Server's Poller watch the connection, if it can.
+func (c *wsConn) watch() bool {
+	p := c.srv.netpoller()
+	sc, ok := c.conn.(syscall.Conn)
+	if p == nil || !ok || !c.writev {
+		return false
 	}
-	w.conn = newWSConn(c)
-	return w.conn, brw, nil
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	c.pollMu.Lock()
+	defer c.pollMu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.rc = rc // before Add: a reader may start as soon as Add has watched
+	token, err := p.Add(rc, c.readable)
+	if err != nil {
+		c.rc = nil
+		return false
+	}
+	c.token = token
+	return true
 }
 
-// upgrade answers a WebSocket upgrade. Without permessage-deflate the
-// session writes its frames itself, through a wsConn; with it, the library
-// writes them (it compresses). A ResponseWriter that cannot hijack is left
-// to the library to refuse, as before.
-func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, header http.Header) (*websocket.Conn, error) {
-	if h, ok := w.(http.Hijacker); ok && !srv.opts.PerMessageDeflate {
-		w = &wsHijacker{ResponseWriter: w, h: h}
+// readable is the Poller's news that data arrived. A reader is started
+// unless one runs: it will see the news and read again.
+func (c *wsConn) readable(hup bool) {
+	if hup {
+		c.hup.Store(true)
 	}
-	conn, err := srv.upgrader.Upgrade(w, r, header)
-	if err != nil {
-		return nil, err
+	if c.pending.Add(1) == 1 {
+		c.srv.workers.Go(c.drain)
 	}
-	conn.SetReadLimit(srv.opts.MaxHTTPBufferSize)
-	if wc, ok := conn.NetConn().(*wsConn); ok {
-		// The library answers pings and echoes close frames with its own
-		// writes; ours keep them in line with the session's frames.
-		conn.SetPingHandler(func(data string) error {
-			err := wc.writeControl(opPong, []byte(data), time.Now().Add(controlTimeout))
-			if err == websocket.ErrCloseSent || os.IsTimeout(err) {
-				return nil // as the library's handler: not a read error
+}
+
+// drain reads until the socket is drained and no news came meanwhile.
+func (c *wsConn) drain() {
+	bp := c.srv.getReadBuf()
+	defer c.srv.putReadBuf(bp)
+	buf := *bp
+	for {
+		seen := c.pending.Load()
+		for {
+			n, again, err := netpoll.Read(c.rc, buf)
+			if n > 0 {
+				if err := c.rd.feed(buf[:n], c); err != nil {
+					c.end(err)
+					return
+				}
 			}
-			return err
-		})
-		conn.SetCloseHandler(func(code int, _ string) error {
-			wc.writeControl(opClose, websocket.FormatCloseMessage(code, ""), time.Now().Add(controlTimeout))
-			return nil
-		})
+			if err != nil {
+				c.end(err)
+				return
+			}
+			// A short read drained the socket, saving the read that
+			// would say EAGAIN; but when the stream's end is waiting
+			// no new event will come for it: read on until it.
+			if again || n < len(buf) && !c.hup.Load() {
+				break
+			}
+		}
+		if c.pending.CompareAndSwap(seen, 0) {
+			return
+		}
 	}
-	return conn, nil
+}
+
+// readLoop is the reader where there is no Poller.
+func (c *wsConn) readLoop() {
+	buf := make([]byte, 4096)
+	for {
+		n, err := c.conn.Read(buf)
+		if n > 0 {
+			if err := c.rd.feed(buf[:n], c); err != nil {
+				c.end(err)
+				return
+			}
+		}
+		if err != nil {
+			c.end(err)
+			return
+		}
+	}
+}
+
+// message is a complete message from the client (frameSink).
+func (c *wsConn) message(binary bool, data []byte) {
+	if !c.draining && !c.recv.message(binary, data) {
+		c.draining = true
+	}
+}
+
+// ping answers a ping frame (frameSink).
+func (c *wsConn) ping(payload []byte) {
+	c.writeControl(opPong, payload, time.Now().Add(controlTimeout))
+}
+
+// end stops reading for err: it sends the close frame the error calls
+// for, tells the session, and drops the connection.
+func (c *wsConn) end(err error) {
+	var ce *websocket.CloseError
+	switch {
+	case errors.As(err, &ce): // echo the client's close
+		c.writeControl(opClose, websocket.FormatCloseMessage(ce.Code, ""), time.Now().Add(controlTimeout))
+	case errors.Is(err, errWSTooBig):
+		c.writeControl(opClose, websocket.FormatCloseMessage(websocket.CloseMessageTooBig, ""), time.Now().Add(controlTimeout))
+	case errors.Is(err, errWSCloseUTF8):
+		c.writeControl(opClose, websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, ""), time.Now().Add(controlTimeout))
+	case errors.Is(err, errWSProtocol):
+		c.writeControl(opClose, websocket.FormatCloseMessage(websocket.CloseProtocolError, ""), time.Now().Add(controlTimeout))
+	}
+	if !c.draining {
+		c.draining = true
+		c.recv.failed(err)
+	}
+	c.Close()
+}
+
+// Close drops the connection at once. Safe to call more than once.
+func (c *wsConn) Close() error {
+	c.closeOnce.Do(func() {
+		c.pollMu.Lock()
+		c.closed = true
+		if c.rc != nil {
+			c.srv.netpoller().Remove(c.rc, c.token)
+		}
+		c.pollMu.Unlock()
+		c.conn.Close()
+	})
+	return nil
+}
+
+// shutdown sends an empty close frame, as Node's ws.close() does, and
+// drops the connection when the client answers it, or after closeGrace.
+func (c *wsConn) shutdown() {
+	if err := c.writeControl(opClose, nil, time.Now().Add(closeGrace)); err != nil {
+		c.Close()
+		return
+	}
+	time.AfterFunc(closeGrace, func() { c.Close() })
+}
+
+// writeClose sends a close frame with code (RFC 6455 7.4).
+func (c *wsConn) writeClose(code int) error {
+	return c.writeControl(opClose, websocket.FormatCloseMessage(code, ""), time.Now().Add(closeGrace))
+}
+
+// writeProbeAnswer answers the client's "2probe".
+func (c *wsConn) writeProbeAnswer() error {
+	const answer = "3probe"
+	frame := appendFrameHeader(make([]byte, 0, 2+len(answer)), opText, len(answer))
+	return c.writeFrame(append(frame, answer...), time.Now().Add(writeTimeout))
 }
 
 // lock takes the write lock, waiting until deadline at most (forever if it
@@ -149,12 +288,12 @@ func (c *wsConn) write(bufs *net.Buffers, deadline time.Time) error {
 	if err := c.writableLocked(); err != nil {
 		return err
 	}
-	c.Conn.SetWriteDeadline(deadline)
+	c.conn.SetWriteDeadline(deadline)
 	var err error
 	if len(*bufs) == 1 {
-		_, err = c.Conn.Write((*bufs)[0])
+		_, err = c.conn.Write((*bufs)[0])
 	} else {
-		_, err = bufs.WriteTo(c.Conn)
+		_, err = bufs.WriteTo(c.conn)
 	}
 	if err != nil {
 		c.err = err
@@ -162,8 +301,8 @@ func (c *wsConn) write(bufs *net.Buffers, deadline time.Time) error {
 	return err
 }
 
-// writeFrame writes one whole frame (or, from the library, the 101
-// response), noting a close frame: nothing may follow it.
+// writeFrame writes one whole frame, noting a close frame: nothing may
+// follow it.
 func (c *wsConn) writeFrame(frame []byte, deadline time.Time) error {
 	if !c.lock(deadline) {
 		return os.ErrDeadlineExceeded
@@ -172,8 +311,8 @@ func (c *wsConn) writeFrame(frame []byte, deadline time.Time) error {
 	if err := c.writableLocked(); err != nil {
 		return err
 	}
-	c.Conn.SetWriteDeadline(deadline)
-	if _, err := c.Conn.Write(frame); err != nil {
+	c.conn.SetWriteDeadline(deadline)
+	if _, err := c.conn.Write(frame); err != nil {
 		c.err = err
 		return err
 	}
@@ -187,27 +326,4 @@ func (c *wsConn) writeFrame(frame []byte, deadline time.Time) error {
 func (c *wsConn) writeControl(op byte, payload []byte, deadline time.Time) error {
 	frame := appendFrameHeader(make([]byte, 0, 2+len(payload)), op, len(payload))
 	return c.writeFrame(append(frame, payload...), deadline)
-}
-
-// Write is the library's: its 101 response, and whole control frames,
-// each in one call.
-func (c *wsConn) Write(p []byte) (int, error) {
-	var deadline time.Time
-	if ns := c.libDeadline.Load(); ns != 0 {
-		deadline = time.Unix(0, ns)
-	}
-	if err := c.writeFrame(p, deadline); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
-
-// SetWriteDeadline is the library's, for its next Write.
-func (c *wsConn) SetWriteDeadline(t time.Time) error {
-	var ns int64
-	if !t.IsZero() {
-		ns = t.UnixNano()
-	}
-	c.libDeadline.Store(ns)
-	return nil
 }

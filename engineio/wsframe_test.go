@@ -491,47 +491,37 @@ func (c *recordConn) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// TestWSConnNothingAfterClose: once a close frame is out, whether the
-// session or the WebSocket library wrote it, nothing more is written.
+// TestWSConnNothingAfterClose: once a close frame is out, nothing more is
+// written.
 func TestWSConnNothingAfterClose(t *testing.T) {
 	soon := time.Now().Add(time.Second)
-	for _, lib := range []bool{false, true} {
-		rc := &recordConn{}
-		wc := newWSConn(rc)
-		if lib { // as the library's reader does on a protocol error
-			wc.SetWriteDeadline(soon)
-			if _, err := wc.Write([]byte{0x88, 2, 0x03, 0xea}); err != nil {
-				t.Fatal(err)
-			}
-			if !rc.deadline.Equal(soon) {
-				t.Errorf("library's deadline %v, want %v", rc.deadline, soon)
-			}
-		} else if err := wc.writeControl(opClose, nil, soon); err != nil {
-			t.Fatal(err)
-		}
-		n := rc.written.Len()
-		var b wsBatch
-		b.reset(false)
-		b.appendMessage(NewTextMessage("late"), false)
-		if err := wc.write(b.buffers(), soon); err != websocket.ErrCloseSent {
-			t.Errorf("data after close: %v, want ErrCloseSent", err)
-		}
-		if err := wc.writeControl(opPong, nil, soon); err != websocket.ErrCloseSent {
-			t.Errorf("pong after close: %v", err)
-		}
-		if _, err := wc.Write([]byte{0x88, 0}); err != websocket.ErrCloseSent {
-			t.Errorf("library's close after close: %v", err)
-		}
-		if rc.written.Len() != n {
-			t.Errorf("library=%v: %d bytes written after the close frame", lib, rc.written.Len()-n)
-		}
+	rc := &recordConn{}
+	wc := newWSConn(NewServer(Options{}), rc)
+	if err := wc.writeControl(opClose, nil, soon); err != nil {
+		t.Fatal(err)
+	}
+	n := rc.written.Len()
+	var b wsBatch
+	b.reset(false)
+	b.appendMessage(NewTextMessage("late"), false)
+	if err := wc.write(b.buffers(), soon); err != websocket.ErrCloseSent {
+		t.Errorf("data after close: %v, want ErrCloseSent", err)
+	}
+	if err := wc.writeControl(opPong, nil, soon); err != websocket.ErrCloseSent {
+		t.Errorf("pong after close: %v", err)
+	}
+	if err := wc.writeControl(opClose, nil, soon); err != websocket.ErrCloseSent {
+		t.Errorf("close after close: %v", err)
+	}
+	if rc.written.Len() != n {
+		t.Errorf("%d bytes written after the close frame", rc.written.Len()-n)
 	}
 }
 
 // TestWSConnLockTimeout: a close frame gives up waiting for a writer that
 // holds the lock (stuck on a client that stopped reading).
 func TestWSConnLockTimeout(t *testing.T) {
-	wc := newWSConn(&recordConn{})
+	wc := newWSConn(NewServer(Options{}), &recordConn{})
 	wc.lock(time.Time{}) // a stuck writer
 	start := time.Now()
 	err := wc.writeControl(opClose, nil, time.Now().Add(50*time.Millisecond))
@@ -582,7 +572,7 @@ func TestWebSocketDeflateKeepsLibraryWrites(t *testing.T) {
 		t.Fatalf("open packet: %q %v", open, err)
 	}
 	s := <-e.sessions
-	if _, ok := s.ws.NetConn().(*wsConn); ok {
+	if _, ok := s.ws.(*wsConn); ok {
 		t.Fatal("a permessage-deflate connection is written by the session")
 	}
 	msgs := testMessages()

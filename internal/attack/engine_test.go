@@ -350,7 +350,7 @@ func TestWebSocketMalformedFrames(t *testing.T) {
 		{"ping of 126 bytes", []attack.Frame{{Opcode: attack.OpPing, Payload: bytes.Repeat([]byte{1}, 126)}}, protocolError, engineio.ReasonTransportError},
 		{"fragmented ping", []attack.Frame{{Opcode: attack.OpPing, NotFinal: true}}, protocolError, engineio.ReasonTransportError},
 		{"close code 999", []attack.Frame{{Opcode: attack.OpClose, Payload: []byte{0x03, 0xe7}}}, protocolError, engineio.ReasonTransportError},
-		{"close reason not UTF-8", []attack.Frame{{Opcode: attack.OpClose, Payload: []byte("\x03\xe8" + attack.InvalidByte)}}, protocolError, engineio.ReasonTransportError},
+		{"close reason not UTF-8", []attack.Frame{{Opcode: attack.OpClose, Payload: []byte("\x03\xe8" + attack.InvalidByte)}}, invalidData, engineio.ReasonTransportError}, // Node's ws: 1007
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ws, _, err := s.target.OpenWebSocket(ctx(t))
