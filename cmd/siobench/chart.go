@@ -24,7 +24,8 @@ var chartMetrics = []struct {
 	{"echo.rt_per_s", "echo\nround trips/s", true},
 	{"fanout.srv_cpu", "fanout\nCPU per delivered msg", false},
 	{"fanout.msgs_per_s", "fanout\ndelivered/s", true},
-	{"connect.srv_cpu", "connect\nCPU per handshake", false},
+	{"connect.srv_cpu", "connect (polling, upgrade)\nCPU per handshake", false},
+	{"connect-ws.srv_cpu", "connect-ws\nCPU per handshake", false},
 }
 
 // chartPeers are the peers siogo is compared with, in bar order, and
@@ -147,24 +148,54 @@ func writeRatioChart(ctx context.Context, pngPath, title string, c ratioChart) e
 		}
 		plots = append(plots, fmt.Sprintf("$r%d using 1:2:3:4:5:6 with boxxyerror lc rgb %q title %s", k, pr.color, plot.Quote(label)))
 	}
-	for k, j := range c.peers {
-		if c.lossy[j] {
-			p("$n%d << EOD\n", k)
-			for i, m := range chartMetrics {
-				if r := c.ratios[i][j]; !math.IsNaN(r) && strings.HasPrefix(m.key, "fanout.") {
-					x := float64(i) + (float64(k)-float64(n-1)/2)*slot
-					p("%g %g\n", x, r)
-				}
+	// Labels go above the bars that reach up from 1.0 and below the
+	// others, each side from a datablock of its own written only when it
+	// has points: gnuplot 5.4 crashes on a labels plot of a one-line
+	// datablock whose point a filter drops (a peer with a single ratio).
+	type pt struct{ x, r float64 }
+	labels := func(block string, pts []pt, text string, dy float64, extra string) {
+		var up, down []pt
+		for _, q := range pts {
+			if q.r >= 1 {
+				up = append(up, q)
+			} else {
+				down = append(down, q)
+			}
+		}
+		for s, side := range [][]pt{up, down} {
+			if len(side) == 0 {
+				continue
+			}
+			name := "$" + block + []string{"up", "down"}[s]
+			p("%s << EOD\n", name)
+			for _, q := range side {
+				p("%g %g\n", q.x, q.r)
 			}
 			p("EOD\n")
-			plots = append(plots, fmt.Sprintf("$n%d using 1:($2 >= 1 ? $2 : 1/0):(\"lost or\\nreordered\") with labels offset 0,2.4 font \",8\" tc rgb \"#c00000\" notitle", k),
-				fmt.Sprintf("$n%d using 1:($2 < 1 ? $2 : 1/0):(\"lost or\\nreordered\") with labels offset 0,-2.4 font \",8\" tc rgb \"#c00000\" notitle", k))
+			off := dy
+			if s == 1 {
+				off = -dy
+			}
+			plots = append(plots, fmt.Sprintf("%s using 1:2:%s with labels offset 0,%g font \",8\"%s notitle", name, text, off, extra))
 		}
 	}
-	for k := range c.peers {
-		plots = append(plots,
-			fmt.Sprintf("$r%d using 1:($2 >= 1 ? $2 : 1/0):(sprintf(\"%%.2f\", $2)) with labels offset 0,0.7 font \",8\" notitle", k),
-			fmt.Sprintf("$r%d using 1:($2 < 1 ? $2 : 1/0):(sprintf(\"%%.2f\", $2)) with labels offset 0,-0.7 font \",8\" notitle", k))
+	points := func(k, j int, keep func(key string) bool) []pt {
+		var out []pt
+		for i, m := range chartMetrics {
+			if r := c.ratios[i][j]; !math.IsNaN(r) && keep(m.key) {
+				out = append(out, pt{float64(i) + (float64(k)-float64(n-1)/2)*slot, r})
+			}
+		}
+		return out
+	}
+	for k, j := range c.peers {
+		if c.lossy[j] {
+			labels(fmt.Sprintf("n%d", k), points(k, j, func(key string) bool { return strings.HasPrefix(key, "fanout.") }),
+				`("lost or\nreordered")`, 2.4, ` tc rgb "#c00000"`)
+		}
+	}
+	for k, j := range c.peers {
+		labels(fmt.Sprintf("l%d", k), points(k, j, func(string) bool { return true }), `(sprintf("%.2f", $2))`, 0.7, "")
 	}
 	plots = append(plots, "1 with lines lc rgb \"black\" lw 1.5 dt 2 title \"1.0: same as the other peer\"")
 	p("plot %s\n", strings.Join(plots, ", \\\n     "))
@@ -183,6 +214,9 @@ func chartPath(mdPath string) string {
 func parseReport(md string) (map[string]result, ratioChart, error) {
 	var c ratioChart
 	byLabel := map[string]string{}
+	for label, key := range legacyLabels {
+		byLabel[label] = key
+	}
 	for _, m := range metrics {
 		byLabel[m.label] = m.key
 	}

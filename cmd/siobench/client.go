@@ -21,23 +21,25 @@ var errClosed = errors.New("siobench: connection closed")
 // reset instead of leaving a TIME_WAIT socket behind (the connect scenario
 // opens tens of thousands of them).
 type dialer struct {
-	ws websocket.Dialer
+	ws      websocket.Dialer
+	netDial func(ctx context.Context, network, addr string) (net.Conn, error) // TCP with SO_LINGER 0
 }
 
 func newDialer() *dialer {
 	nd := &net.Dialer{Timeout: 10 * time.Second}
-	return &dialer{ws: websocket.Dialer{
+	netDial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := nd.DialContext(ctx, network, addr)
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+		return c, err
+	}
+	return &dialer{netDial: netDial, ws: websocket.Dialer{
 		HandshakeTimeout: 10 * time.Second,
 		ReadBufferSize:   1024,
 		WriteBufferSize:  1024,
 		WriteBufferPool:  &sync.Pool{},
-		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := nd.DialContext(ctx, network, addr)
-			if tc, ok := c.(*net.TCPConn); ok {
-				tc.SetLinger(0)
-			}
-			return c, err
-		},
+		NetDialContext:   netDial,
 	}}
 }
 

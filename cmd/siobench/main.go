@@ -1,7 +1,8 @@
 // Command siobench is a load generator for Socket.IO v4 servers. It speaks
 // Engine.IO 4 / Socket.IO 5 over WebSocket itself (one small reader
 // goroutine per connection, 1 KB buffers), so one process holds thousands
-// of connections cheaply, and it reads the server's CPU and memory from
+// of connections cheaply, and over HTTP long-polling with net/http for the
+// connect scenario's handshakes; it reads the server's CPU and memory from
 // /proc.
 //
 // Scenarios:
@@ -14,11 +15,16 @@
 //     events the server broadcasts, with a bounded number in flight;
 //     deliveries per second, delivery latency, CPU per delivered message,
 //     and messages lost or out of order (must be 0).
-//   - connect: WebSocket handshakes plus namespace connects per second.
+//   - connect: the connection storm as socket.io-client connects by
+//     default: Engine.IO handshake and CONNECT to "/" over HTTP long-polling,
+//     then the upgrade to WebSocket; handshakes per second, their latency,
+//     CPU per handshake. Not for the gorilla peer, which has no polling.
+//   - connect-ws: the same over a direct WebSocket (a client with
+//     transports: ["websocket"]).
 //
 // Usage:
 //
-//	siobench run [--peers siogo,node,gorilla,zishang520] [--scenarios idle,echo,fanout,connect] [--quick] [--out FILE]
+//	siobench run [--peers siogo,node,gorilla,zishang520] [--scenarios idle,echo,fanout,connect,connect-ws] [--quick] [--out FILE]
 //	siobench smoke
 //	siobench chart FILE.md
 //	siobench scenario --url http://127.0.0.1:3000 [--pid PID] --scenario echo [--quick]
@@ -82,7 +88,8 @@ func sizeFlags(fs *flag.FlagSet) func(config) config {
 	echo := fs.Int("echo-c", 0, "echo: clients")
 	fan := fs.Int("fanout-n", 0, "fanout: receivers")
 	window := fs.Int("fanout-window", 0, "fanout: broadcasts in flight")
-	workers := fs.Int("connect-c", 0, "connect: concurrent handshakes")
+	workers := fs.Int("connect-c", 0, "connect: concurrent handshakes (polling, then upgrade)")
+	wsWorkers := fs.Int("connect-ws-c", 0, "connect-ws: concurrent handshakes (WebSocket)")
 	dur := fs.Duration("duration", 0, "measured window per scenario")
 	warm := fs.Duration("warmup", 0, "warmup before each measured window")
 	return func(c config) config {
@@ -96,6 +103,7 @@ func sizeFlags(fs *flag.FlagSet) func(config) config {
 		set(&c.FanReceivers, *fan)
 		set(&c.FanWindow, *window)
 		set(&c.ConnWorkers, *workers)
+		set(&c.WSWorkers, *wsWorkers)
 		if *dur > 0 {
 			c.Duration = *dur
 		}
@@ -109,7 +117,7 @@ func sizeFlags(fs *flag.FlagSet) func(config) config {
 func cmdRun(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ExitOnError)
 	peers := fs.String("peers", "siogo,node,gorilla,zishang520", "peers to run, comma-separated: "+strings.Join(peerNames, ","))
-	scenarios := fs.String("scenarios", "idle,echo,fanout,connect", "scenarios, comma-separated")
+	scenarios := fs.String("scenarios", strings.Join(scenarioNames, ","), "scenarios, comma-separated")
 	quick := fs.Bool("quick", false, "small sizes, short windows, one run per cell (under 3 minutes)")
 	repeat := fs.Int("repeat", 0, "runs per cell, median taken (default 3, 1 with --quick)")
 	out := fs.String("out", "", "also write the Markdown report to this file")
@@ -188,8 +196,17 @@ func cmdSmoke(ctx context.Context, args []string) error {
 	if r["fanout.lost"] != 0 || r["fanout.disorder"] != 0 || r["fanout.stalled"] != 0 {
 		return fmt.Errorf("smoke: fanout lost %v and reordered %v messages", r["fanout.lost"], r["fanout.disorder"])
 	}
-	fmt.Printf("siobench smoke: ok in %v (echo %.0f rt/s, fanout %.0f msgs/s, connect %.0f hs/s)\n",
-		time.Since(start).Round(10*time.Millisecond), r["echo.rt_per_s"], r["fanout.msgs_per_s"], r["connect.hs_per_s"])
+	if r["connect.upgrades_failed"] != 0 {
+		return fmt.Errorf("smoke: connect: %v upgrades failed", r["connect.upgrades_failed"])
+	}
+	for _, sc := range []string{"connect", "connect-ws"} {
+		if r[sc+".handshakes_per_s"] <= 0 {
+			return fmt.Errorf("smoke: %s: no handshakes", sc)
+		}
+	}
+	fmt.Printf("siobench smoke: ok in %v (echo %.0f rt/s, fanout %.0f msgs/s, connect over polling %.0f hs/s, connect-ws %.0f hs/s)\n",
+		time.Since(start).Round(10*time.Millisecond), r["echo.rt_per_s"], r["fanout.msgs_per_s"],
+		r["connect.handshakes_per_s"], r["connect-ws.handshakes_per_s"])
 	return nil
 }
 

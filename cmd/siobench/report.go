@@ -37,10 +37,28 @@ var metrics = []metric{
 	{"fanout.lost", "fanout: messages lost (must be 0)", "lower"},
 	{"fanout.disorder", "fanout: messages out of order (must be 0)", "lower"},
 	{"fanout.stalled", "fanout: stalled, in-flight messages never arrived (1 = yes)", ""},
-	{"connect.workers", "connect: concurrent handshakes", ""},
-	{"connect.hs_per_s", "connect: handshakes per second", "higher"},
-	{"connect.srv_cpu", "connect: server CPU per handshake (µs)", "lower"},
-	{"connect.gen_cpu", "connect: generator CPU per handshake (µs)", ""},
+	{"connect.workers", "connect (polling, then upgrade): concurrent handshakes", ""},
+	{"connect.handshakes_per_s", "connect (polling, then upgrade): handshakes per second", "higher"},
+	{"connect.p50_us", "connect (polling, then upgrade): handshake latency p50 (µs)", "lower"},
+	{"connect.p99_us", "connect (polling, then upgrade): handshake latency p99 (µs)", "lower"},
+	{"connect.srv_cpu", "connect (polling, then upgrade): server CPU per handshake (µs)", "lower"},
+	{"connect.gen_cpu", "connect (polling, then upgrade): generator CPU per handshake (µs)", ""},
+	{"connect.upgrades_failed", "connect (polling, then upgrade): upgrades failed: 2probe unanswered (must be 0)", ""},
+	{"connect-ws.workers", "connect-ws (direct WebSocket): concurrent handshakes", ""},
+	{"connect-ws.handshakes_per_s", "connect-ws (direct WebSocket): handshakes per second", "higher"},
+	{"connect-ws.p50_us", "connect-ws (direct WebSocket): handshake latency p50 (µs)", "lower"},
+	{"connect-ws.p99_us", "connect-ws (direct WebSocket): handshake latency p99 (µs)", "lower"},
+	{"connect-ws.srv_cpu", "connect-ws (direct WebSocket): server CPU per handshake (µs)", "lower"},
+	{"connect-ws.gen_cpu", "connect-ws (direct WebSocket): generator CPU per handshake (µs)", ""},
+}
+
+// legacyLabels are row labels of reports written before the connect
+// scenario went over polling, when it measured what connect-ws does now.
+var legacyLabels = map[string]string{
+	"connect: concurrent handshakes":            "connect-ws.workers",
+	"connect: handshakes per second":            "connect-ws.handshakes_per_s",
+	"connect: server CPU per handshake (µs)":    "connect-ws.srv_cpu",
+	"connect: generator CPU per handshake (µs)": "connect-ws.gen_cpu",
 }
 
 // median merges repeated runs: the median of each metric over the runs

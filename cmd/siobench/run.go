@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,11 +19,11 @@ import (
 // Presets for the scenario sizes.
 var (
 	quickConfig = config{IdleConns: 5000, EchoClients: 100, FanReceivers: 200, FanWindow: 16,
-		ConnWorkers: 16, DialParallel: 64, Warmup: 500 * time.Millisecond, Duration: 3 * time.Second, Settle: time.Second}
+		ConnWorkers: 256, WSWorkers: 16, DialParallel: 64, Warmup: 500 * time.Millisecond, Duration: 3 * time.Second, Settle: time.Second}
 	fullConfig = config{IdleConns: 10000, EchoClients: 1000, FanReceivers: 1000, FanWindow: 8,
-		ConnWorkers: 64, DialParallel: 128, Warmup: 2 * time.Second, Duration: 10 * time.Second, Settle: 3 * time.Second}
+		ConnWorkers: 512, WSWorkers: 64, DialParallel: 128, Warmup: 2 * time.Second, Duration: 10 * time.Second, Settle: 3 * time.Second}
 	smokeConfig = config{IdleConns: 200, EchoClients: 10, FanReceivers: 20, FanWindow: 8,
-		ConnWorkers: 4, DialParallel: 32, Warmup: 100 * time.Millisecond, Duration: 400 * time.Millisecond, Settle: 200 * time.Millisecond}
+		ConnWorkers: 8, WSWorkers: 4, DialParallel: 32, Warmup: 100 * time.Millisecond, Duration: 400 * time.Millisecond, Settle: 200 * time.Millisecond}
 )
 
 // plan is what the driver runs.
@@ -41,6 +42,15 @@ type plan struct {
 type report struct {
 	results  map[string]result // median of the repeats, by peer
 	failures []string          // runs that failed, "peer scenario: error"
+	skipped  []string          // scenarios a peer cannot run, "peer scenario: why"
+}
+
+// notApplicable says why peer cannot run scenario, "" if it can.
+func notApplicable(peer, scenario string) string {
+	if peer == "gorilla" && scenario == "connect" {
+		return "the bare gorilla peer speaks no polling (WebSocket only); connect-ws is its handshake"
+	}
+	return ""
 }
 
 // runPlan builds and runs every peer through every scenario, a fresh peer
@@ -71,6 +81,13 @@ func runPlan(ctx context.Context, pl plan) (*report, error) {
 			if !ok {
 				return nil, fmt.Errorf("unknown scenario %q (known: %s)", sc, strings.Join(scenarioNames, ", "))
 			}
+			if why := notApplicable(name, sc); why != "" {
+				maps.Copy(merged, naResult(sc))
+				msg := fmt.Sprintf("%s %s: %s", name, sc, why)
+				fmt.Fprintln(pl.log, "siobench: skipped", msg)
+				out.skipped = append(out.skipped, msg)
+				continue
+			}
 			var runs []result
 			for i := range pl.repeat {
 				r, err := runOnce(ctx, argv, pl.pinPeer, func(ctx context.Context, t target) (result, error) {
@@ -99,6 +116,18 @@ func runPlan(ctx context.Context, pl plan) (*report, error) {
 		out.results[name] = merged
 	}
 	return out, nil
+}
+
+// naResult marks the figures of scenario sc that the table compares as
+// not applicable (-1, "n/a" in the table).
+func naResult(sc string) result {
+	r := result{}
+	for _, m := range metrics {
+		if strings.HasPrefix(m.key, sc+".") && m.better != "" {
+			r[m.key] = -1
+		}
+	}
+	return r
 }
 
 // runOnce starts a peer, runs fn against it within a time limit, and
@@ -150,7 +179,7 @@ func writeReport(w io.Writer, pl plan, rep *report, env runEnv) {
 	}
 	fmt.Fprintf(w, "- load average before: %s; after: %s%s (other processes on the machine skew the figures; CPU per operation is the comparable one)\n",
 		env.loadBefore, env.loadAfter, during)
-	fmt.Fprintf(w, "- warmup %v, measured window %v; WebSocket only, namespace \"/\"; took %v\n\n",
+	fmt.Fprintf(w, "- warmup %v, measured window %v; namespace \"/\"; connect over polling, then upgraded to WebSocket, every other scenario over WebSocket only; took %v\n\n",
 		pl.cfg.Warmup, pl.cfg.Duration, env.took.Round(time.Second))
 	switch {
 	case env.chart != "" && env.chartErr == nil:
@@ -166,6 +195,13 @@ func writeReport(w io.Writer, pl plan, rep *report, env runEnv) {
 	}
 	writeTable(w, peers, rep.results)
 	fmt.Fprintln(w, "\nRatios are siogo's figure over the other peer's. CPU is utime+stime from /proc/PID/stat over the measured window.")
+	if len(rep.skipped) > 0 {
+		fmt.Fprintln(w, "\nNot applicable (n/a in the table):")
+		for _, s := range rep.skipped {
+			fmt.Fprintf(w, "\n- %s", s)
+		}
+		fmt.Fprintln(w)
+	}
 	if len(rep.failures) > 0 {
 		fmt.Fprintln(w, "\nFailed runs:")
 		for _, f := range rep.failures {

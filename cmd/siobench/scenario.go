@@ -20,7 +20,8 @@ type config struct {
 	EchoClients  int           // echo: clients, one ack in flight each
 	FanReceivers int           // fanout: receivers in room "fan"
 	FanWindow    int           // fanout: broadcasts in flight
-	ConnWorkers  int           // connect: concurrent handshakes
+	ConnWorkers  int           // connect: concurrent handshakes (polling, then upgrade)
+	WSWorkers    int           // connect-ws: concurrent handshakes (WebSocket)
 	DialParallel int           // connections opened at once while setting up
 	Warmup       time.Duration // before each measured window
 	Duration     time.Duration // measured window
@@ -33,7 +34,7 @@ type result map[string]float64
 // scenario runs once against a target.
 type scenario func(ctx context.Context, d *dialer, t target, cfg config, m cpuMeter) (result, error)
 
-var scenarioNames = []string{"idle", "echo", "fanout", "connect"}
+var scenarioNames = []string{"idle", "echo", "fanout", "connect", "connect-ws"}
 
 func scenarioByName(name string) (scenario, bool) {
 	switch name {
@@ -45,6 +46,8 @@ func scenarioByName(name string) (scenario, bool) {
 		return runFanout, true
 	case "connect":
 		return runConnect, true
+	case "connect-ws":
+		return runConnectWS, true
 	}
 	return nil, false
 }

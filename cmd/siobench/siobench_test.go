@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/siogo/siogo/internal/benchpeer"
+	"github.com/siogo/siogo/socketio"
 	"go.uber.org/goleak"
 )
 
@@ -16,6 +19,11 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // startSiogo serves the siogo benchmark handlers in process.
 func startSiogo(t *testing.T) target {
+	tg, _ := startSiogoServer(t)
+	return tg
+}
+
+func startSiogoServer(t *testing.T) (target, *socketio.Server) {
 	t.Helper()
 	io, h := benchpeer.NewSiogo()
 	srv := httptest.NewServer(h)
@@ -23,18 +31,31 @@ func startSiogo(t *testing.T) target {
 		io.Close()
 		srv.Close()
 	})
-	return target{base: srv.URL, pid: os.Getpid()}
+	return target{base: srv.URL, pid: os.Getpid()}, io
 }
 
-var testConfig = config{IdleConns: 50, EchoClients: 5, FanReceivers: 10, FanWindow: 4, ConnWorkers: 2,
+var testConfig = config{IdleConns: 50, EchoClients: 5, FanReceivers: 10, FanWindow: 4, ConnWorkers: 4, WSWorkers: 2,
 	DialParallel: 8, Warmup: 50 * time.Millisecond, Duration: 200 * time.Millisecond, Settle: 50 * time.Millisecond}
 
+// waitSessions waits until the server holds at most n Engine.IO sessions.
+func waitSessions(t *testing.T, io *socketio.Server, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for io.Engine().ClientsCount() > n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions left on the server", io.Engine().ClientsCount())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func TestScenariosAgainstSiogo(t *testing.T) {
-	tg := startSiogo(t)
+	tg, io := startSiogoServer(t)
 	m := cpuMeter{serverPID: tg.pid, ticks: clockTicks()}
 	d := newDialer()
 	for _, name := range scenarioNames {
 		t.Run(name, func(t *testing.T) {
+			sessions := io.Engine().ClientsCount()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			run, _ := scenarioByName(name)
@@ -43,10 +64,22 @@ func TestScenariosAgainstSiogo(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Log(brief(r))
-			want := map[string]string{"idle": "idle.rss_kb", "echo": "echo.rt_per_s",
-				"fanout": "fanout.msgs_per_s", "connect": "connect.hs_per_s"}[name]
+			want := map[string]string{"idle": "idle.rss_kb", "echo": "echo.rt_per_s", "fanout": "fanout.msgs_per_s",
+				"connect": "connect.handshakes_per_s", "connect-ws": "connect-ws.handshakes_per_s"}[name]
 			if _, ok := r[want]; !ok {
 				t.Fatalf("no %s in %v", want, r)
+			}
+			if strings.HasPrefix(name, "connect") {
+				if r[name+".handshakes_per_s"] <= 0 || r[name+".srv_cpu"] <= 0 || r[name+".p50_us"] <= 0 {
+					t.Fatalf("%s: %v", name, r)
+				}
+				// Every connection was reset after its handshake: no
+				// session is left behind (those of the scenario before
+				// may still be closing).
+				waitSessions(t, io, sessions)
+			}
+			if name == "connect" && r["connect.upgrades_failed"] != 0 {
+				t.Fatalf("connect: failed upgrades: %v", r)
 			}
 			if name == "echo" && r["echo.rt_per_s"] <= 0 {
 				t.Fatalf("no round trips: %v", r)
@@ -86,6 +119,97 @@ func TestDialHandshake(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("no ack")
+	}
+}
+
+// The polling connect ends on an upgraded WebSocket that carries the
+// session: an echo goes out and its ack comes back on it.
+func TestPollingConnect(t *testing.T) {
+	tg, io := startSiogoServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p := newPoller(newDialer(), tg.base)
+	defer p.Close()
+	for i := range 3 { // the worker's keep-alive connections are reused
+		c, err := p.connect(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := io.Engine().ClientsCount(); n != 1 {
+			t.Fatalf("%d sessions", n)
+		}
+		got := make(chan string, 1)
+		c.Start(func(pkt []byte) { got <- string(pkt) }, nil)
+		if err := c.Write([]byte(`421["echo","x"]`)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case p := <-got:
+			if p != `31["x"]` {
+				t.Fatalf("connection %d: ack %q", i, p)
+			}
+		case <-ctx.Done():
+			t.Fatalf("connection %d: no ack over the upgraded WebSocket", i)
+		}
+		c.Close()
+		waitSessions(t, io, 0)
+	}
+}
+
+// A server without polling fails the polling handshake with its answer.
+func TestPollingConnectRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "websocket only", http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	p := newPoller(newDialer(), srv.URL)
+	defer p.Close()
+	_, err := p.connect(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "polling handshake") || !strings.Contains(err.Error(), "400") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestParseOpen(t *testing.T) {
+	sid, err := parseOpen([]byte(`0{"sid":"a-b_c","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`))
+	if err != nil || sid != "a-b_c" {
+		t.Fatalf("got %q %v", sid, err)
+	}
+	for _, bad := range []string{``, `40`, `0{"sid":"x","upgrades":[]}`, `0{"upgrades":["websocket"]}`, `0{`} {
+		if _, err := parseOpen([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+// gorilla has no polling: its connect figures are n/a, the reason listed
+// under the table, and the ratios left empty.
+func TestNotApplicable(t *testing.T) {
+	if notApplicable("gorilla", "connect") == "" || notApplicable("gorilla", "connect-ws") != "" || notApplicable("siogo", "connect") != "" {
+		t.Fatal("notApplicable")
+	}
+	na := naResult("connect")
+	if na["connect.handshakes_per_s"] != -1 || na["connect.srv_cpu"] != -1 {
+		t.Fatalf("naResult: %v", na)
+	}
+	if _, ok := na["connect-ws.handshakes_per_s"]; ok {
+		t.Fatalf("naResult marks connect-ws: %v", na)
+	}
+	gorilla := naResult("connect")
+	gorilla["connect-ws.srv_cpu"] = 50
+	res := map[string]result{"siogo": {"connect.srv_cpu": 300, "connect-ws.srv_cpu": 60}, "gorilla": gorilla}
+	var b strings.Builder
+	writeReport(&b, plan{peers: []string{"siogo", "gorilla"}, mode: "quick", repeat: 1, pinPeer: -1},
+		&report{results: res, skipped: []string{"gorilla connect: " + notApplicable("gorilla", "connect")}}, runEnv{})
+	md := b.String()
+	for _, want := range []string{
+		"| connect (polling, then upgrade): server CPU per handshake (µs) | 300 | n/a |  |",
+		"| connect-ws (direct WebSocket): server CPU per handshake (µs) | 60 | 50 | 1.20 |",
+		"Not applicable (n/a in the table):\n\n- gorilla connect: the bare gorilla peer speaks no polling",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
 	}
 }
 
