@@ -110,7 +110,7 @@ func (srv *Server) netpoller() *netpoll.Poller {
 
 // maxIdleWorkers bounds the goroutines kept for WebSocket reads and
 // flushes between bursts (each for a second at most).
-const maxIdleWorkers = 64
+const maxIdleWorkers = 1024
 
 // readBufSize is what a WebSocket reader reads at most per system call.
 const readBufSize = 16 << 10
@@ -254,7 +254,6 @@ func (srv *Server) newSocket(r *http.Request, transport string) *Socket {
 		srv:       srv,
 		id:        sid.New(),
 		transport: transport,
-		wake:      make(chan struct{}, 1),
 		handshake: Handshake{
 			Header:     r.Header, // not a copy: a copy per session costs ~0.5 KB, and net/http is done with it
 			Query:      r.URL.Query(),
@@ -308,6 +307,7 @@ func (srv *Server) remove(s *Socket) {
 // session's first poll and carries the open packet.
 func (srv *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
 	s := srv.newSocket(r, Polling)
+	s.wake = make(chan struct{}, 1) // only polling sessions wait for a GET
 	if !srv.register(s) {
 		srv.refuse(w, &requestError{code: codeBadRequest}, false)
 		return

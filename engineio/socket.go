@@ -58,7 +58,7 @@ type Socket struct {
 	// polling
 	pollActive bool
 	postActive bool
-	wake       chan struct{} // tells the waiting GET to look at the queue
+	wake       chan struct{} // tells the waiting GET to look at the queue; nil on a direct WebSocket
 	linger     *time.Timer   // a server-side close waiting for a GET to carry "1"
 
 	// websocket

@@ -38,10 +38,10 @@ type wsConn struct {
 	srv    *Server
 	writev bool // conn writes net.Buffers with one writev
 
-	// mu is the write lock. It is a channel so that waiting for it can
-	// time out: a close frame gives up on a writer stuck on a client that
-	// stopped reading (the caller then drops the connection).
-	mu        chan struct{}
+	// mu is the write lock. A close frame gives up waiting for it after a
+	// while: the writer may be stuck on a client that stopped reading (the
+	// caller then drops the connection).
+	mu        sync.Mutex
 	closeSent bool  // under mu
 	err       error // under mu: a failed write may have cut a frame short, so nothing may follow it
 
@@ -64,7 +64,7 @@ type wsConn struct {
 }
 
 func newWSConn(srv *Server, c net.Conn) *wsConn {
-	wc := &wsConn{conn: c, srv: srv, mu: make(chan struct{}, 1)}
+	wc := &wsConn{conn: c, srv: srv}
 	wc.rd.limit = srv.opts.MaxHTTPBufferSize
 	switch c.(type) {
 	case *net.TCPConn, *net.UnixConn: // what net.Buffers writes with writev
@@ -240,32 +240,30 @@ func (c *wsConn) writeProbeAnswer() error {
 }
 
 // lock takes the write lock, waiting until deadline at most (forever if it
-// is zero); it reports whether it got it.
+// is zero); it reports whether it got it. Only a close frame waits with a
+// deadline, and only behind a writer stuck on a client that stopped
+// reading: polling for the lock then costs less than a channel in every
+// connection.
 func (c *wsConn) lock(deadline time.Time) bool {
-	select {
-	case c.mu <- struct{}{}:
+	if c.mu.TryLock() {
 		return true
-	default:
 	}
 	if deadline.IsZero() {
-		c.mu <- struct{}{}
+		c.mu.Lock()
 		return true
 	}
-	d := time.Until(deadline)
-	if d <= 0 {
-		return false
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case c.mu <- struct{}{}:
-		return true
-	case <-t.C:
-		return false
+	for {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+		if c.mu.TryLock() {
+			return true
+		}
 	}
 }
 
-func (c *wsConn) unlock() { <-c.mu }
+func (c *wsConn) unlock() { c.mu.Unlock() }
 
 // writableLocked returns why nothing more may be written, if anything.
 func (c *wsConn) writableLocked() error {
