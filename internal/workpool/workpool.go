@@ -12,67 +12,114 @@
 package workpool
 
 import (
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
 // Pool keeps goroutines waiting for tasks. Use New.
+//
+// Idle goroutines wait on a channel of their own, in a stack: the one
+// that finished last (whose stack and caches are warmest) runs the next
+// task. Handing a task over is a mutex and a channel send, with no select
+// and no timer per task; a timer that runs only while goroutines are idle
+// ends the ones idle for longer than the timeout.
 type Pool struct {
-	work        chan func()
-	closed      chan struct{}
-	idle        atomic.Int32
-	maxIdle     int32
+	maxIdle     int
 	idleTimeout time.Duration
+
+	mu      sync.Mutex
+	idle    []*worker // oldest first
+	janitor *time.Timer
+	closed  bool
+}
+
+type worker struct {
+	tasks chan func() // nil ends the worker
+	since time.Time   // idle since
 }
 
 // New returns a Pool that keeps at most maxIdle goroutines waiting, each
-// for at most idleTimeout: a server that goes quiet ends up with none.
+// for at most about idleTimeout: a server that goes quiet ends up with none.
 func New(maxIdle int, idleTimeout time.Duration) *Pool {
-	return &Pool{work: make(chan func()), closed: make(chan struct{}), maxIdle: int32(maxIdle), idleTimeout: idleTimeout}
+	return &Pool{maxIdle: maxIdle, idleTimeout: idleTimeout}
 }
 
 // Go runs fn on a waiting goroutine, or on a new one if none waits.
 func (p *Pool) Go(fn func()) {
-	select {
-	case p.work <- fn:
-	default:
-		go p.worker(fn)
+	p.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		w := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		w.tasks <- fn
+		return
+	}
+	p.mu.Unlock()
+	go p.run(&worker{tasks: make(chan func(), 1)}, fn)
+}
+
+func (p *Pool) run(w *worker, fn func()) {
+	for fn != nil {
+		fn()
+		if !p.park(w) {
+			return
+		}
+		fn = <-w.tasks
 	}
 }
 
-func (p *Pool) worker(fn func()) {
-	var timer *time.Timer
-	for {
-		fn()
-		if p.idle.Add(1) > p.maxIdle {
-			p.idle.Add(-1)
-			return
-		}
-		if timer == nil {
-			timer = time.NewTimer(p.idleTimeout)
-		} else {
-			timer.Reset(p.idleTimeout)
-		}
-		select {
-		case fn = <-p.work:
-			p.idle.Add(-1)
-		case <-timer.C:
-			p.idle.Add(-1)
-			return
-		case <-p.closed:
-			p.idle.Add(-1)
-			timer.Stop()
-			return
-		}
+// park puts w on the idle stack; false if it should end instead.
+func (p *Pool) park(w *worker) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || len(p.idle) >= p.maxIdle {
+		return false
+	}
+	w.since = time.Now()
+	p.idle = append(p.idle, w)
+	if p.janitor == nil {
+		p.janitor = time.AfterFunc(p.idleTimeout, p.expire)
+	}
+	return true
+}
+
+// expire ends the goroutines idle for longer than the timeout.
+func (p *Pool) expire() {
+	p.mu.Lock()
+	cutoff := time.Now().Add(-p.idleTimeout)
+	n := 0
+	for n < len(p.idle) && !p.idle[n].since.After(cutoff) {
+		n++
+	}
+	stale := append([]*worker(nil), p.idle[:n]...)
+	rest := copy(p.idle, p.idle[n:])
+	clear(p.idle[rest:])
+	p.idle = p.idle[:rest]
+	if len(p.idle) > 0 && !p.closed {
+		p.janitor.Reset(p.idleTimeout)
+	} else {
+		p.janitor = nil
+	}
+	p.mu.Unlock()
+	for _, w := range stale {
+		w.tasks <- nil
 	}
 }
 
 // Close ends the waiting goroutines; tasks still running finish, and Go
 // still works (on new goroutines) after Close.
 func (p *Pool) Close() {
-	select {
-	case <-p.closed:
-	default:
-		close(p.closed)
+	p.mu.Lock()
+	p.closed = true
+	stale := p.idle
+	p.idle = nil
+	if p.janitor != nil {
+		p.janitor.Stop()
+		p.janitor = nil
+	}
+	p.mu.Unlock()
+	for _, w := range stale {
+		w.tasks <- nil
 	}
 }
