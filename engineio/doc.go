@@ -9,9 +9,17 @@
 //
 // The model, chosen for many idle connections:
 //
-//   - A WebSocket session keeps one goroutine, its reader. The HTTP handler
-//     returns right after the upgrade, and a writer goroutine runs only while
-//     the session's queue holds data.
+//   - An idle WebSocket session holds no goroutine and no buffer. The HTTP
+//     handler returns right after the upgrade (the opening handshake is
+//     answered here); on Linux one epoll instance per Server, itself parked
+//     in the runtime's poller, reports which connections have data, and a
+//     goroutine from a small pool reads each until it is drained, parses the
+//     frames (RFC 6455, as Node's ws checks them) and hands the messages
+//     on. A writer runs, from the same pool, only while the session's queue
+//     holds data, and writes all of it with one system call. Over TLS, on
+//     other platforms, and with permessage-deflate (where the WebSocket
+//     library reads, writes and compresses), a goroutine per connection
+//     reads.
 //   - Send never blocks. It appends to a bounded per-session queue; a session
 //     whose queue overflows is closed instead of slowing its senders down.
 //   - A Message may be sent to many sessions: it is encoded once and every
