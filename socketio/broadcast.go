@@ -86,7 +86,7 @@ func (b *BroadcastOperator) options() *BroadcastOptions {
 // Emit sends an event to the selected sockets. The packet is encoded once
 // for all of them.
 func (b *BroadcastOperator) Emit(event string, args ...any) error {
-	if reservedEvents[event] {
+	if isReserved(event) {
 		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
 	data, atts, err := eventData(&b.nsp.srv.codec, event, args)
@@ -102,7 +102,7 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 // every server, has answered, or with ErrTimeout and the answers so far
 // when ctx or the operator's Timeout ends first.
 func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]*Args, error) {
-	if reservedEvents[event] {
+	if isReserved(event) {
 		return nil, fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
 	if b.flags.Timeout > 0 {

@@ -407,13 +407,13 @@ func TestEventAndAckData(t *testing.T) {
 	if err != nil || string(data) != `["<&>"]` || atts != nil {
 		t.Errorf("eventData no args = %s %v %v", data, atts, err)
 	}
-	data, atts, err = ackData(&binjson.Codec{}, nil)
+	data, atts, err = appendAckData(&binjson.Codec{}, nil, nil)
 	if err != nil || string(data) != `[]` || atts != nil {
-		t.Errorf("ackData() = %s %v %v", data, atts, err)
+		t.Errorf("appendAckData() = %s %v %v", data, atts, err)
 	}
-	data, atts, err = ackData(&binjson.Codec{}, []any{[]byte("a"), []byte("b")})
+	data, atts, err = appendAckData(&binjson.Codec{}, nil, []any{[]byte("a"), []byte("b")})
 	if err != nil || string(data) != `[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]` || len(atts) != 2 {
-		t.Errorf("ackData(binary) = %s %v %v", data, atts, err)
+		t.Errorf("appendAckData(binary) = %s %v %v", data, atts, err)
 	}
 	// The packet with those args goes out as BINARY_ACK.
 	p := &Packet{Type: PacketAck, Namespace: "/", ID: 789, HasID: true, Data: data, Attachments: atts}
@@ -423,8 +423,8 @@ func TestEventAndAckData(t *testing.T) {
 	if _, _, err := eventData(&binjson.Codec{}, "e", []any{func() {}}); err == nil {
 		t.Error("eventData(func) succeeded")
 	}
-	if _, _, err := ackData(&binjson.Codec{}, []any{make(chan int)}); err == nil {
-		t.Error("ackData(chan) succeeded")
+	if _, _, err := appendAckData(&binjson.Codec{}, nil, []any{make(chan int)}); err == nil {
+		t.Error("appendAckData(chan) succeeded")
 	}
 }
 

@@ -16,10 +16,14 @@ func parseError(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrParse}, args...)...)
 }
 
-// reservedEvents may not be sent by a client (Node's parser refuses them).
-var reservedEvents = map[string]bool{
-	"connect": true, "connect_error": true, "disconnect": true,
-	"disconnecting": true, "newListener": true, "removeListener": true,
+// isReserved reports the event names a client may not send (Node's parser
+// refuses them) and the server may not emit.
+func isReserved(event string) bool {
+	switch event {
+	case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":
+		return true
+	}
+	return false
 }
 
 // decoder turns the Engine.IO messages of one connection into packets,
@@ -120,11 +124,13 @@ func decodeText(s []byte) (*Packet, int, error) {
 		p.ID, p.HasID = id, true
 	}
 	if i < len(s) {
-		data := s[i:]
-		if !json.Valid(data) {
+		p.Data = s[i:]
+		// The array of an event or an ack is validated as checkPayload
+		// splits it, which accepts exactly what json.Valid accepts: one
+		// scan of the payload instead of two.
+		if !hasArrayPayload(p.Type) && !json.Valid(p.Data) {
 			return nil, 0, parseError("invalid JSON payload")
 		}
-		p.Data = data
 	}
 	if err := checkPayload(p); err != nil {
 		return nil, 0, err
@@ -152,22 +158,43 @@ func checkPayload(p *Packet) error {
 			return parseError("CONNECT_ERROR payload must be an object or a string")
 		}
 	case PacketEvent, PacketBinaryEvent:
-		elems, err := binjson.SplitArray(nil, p.Data)
+		elems, err := splitArgs(p.Data)
 		if err != nil || len(elems) == 0 {
-			return parseError("EVENT payload must be a non-empty array")
+			return arrayError(p.Data, "EVENT payload must be a non-empty array")
 		}
 		if p.event, err = eventName(elems[0]); err != nil {
 			return err
 		}
 		p.args = elems[1:]
 	case PacketAck, PacketBinaryAck:
-		elems, err := binjson.SplitArray(nil, p.Data)
+		elems, err := splitArgs(p.Data)
 		if err != nil {
-			return parseError("ACK payload must be an array")
+			return arrayError(p.Data, "ACK payload must be an array")
 		}
 		p.args = elems
 	}
 	return nil
+}
+
+// hasArrayPayload reports the packet types whose payload is an array.
+func hasArrayPayload(t PacketType) bool {
+	return t == PacketEvent || t == PacketBinaryEvent || t == PacketAck || t == PacketBinaryAck
+}
+
+// splitArgs splits the array of an event or an ack. Room for four
+// elements up front: most packets have that many or fewer, and growing the
+// slice one element at a time would cost an allocation for each.
+func splitArgs(data []byte) ([]json.RawMessage, error) {
+	return binjson.SplitArray(make([]json.RawMessage, 0, 4), data)
+}
+
+// arrayError is the error for an event or ack payload that is not the
+// array it should be: the same as for other packets when it is not JSON.
+func arrayError(data []byte, msg string) error {
+	if !json.Valid(data) {
+		return parseError("invalid JSON payload")
+	}
+	return parseError("%s", msg)
 }
 
 func firstByte(b []byte) byte {
@@ -187,11 +214,17 @@ func firstByte(b []byte) byte {
 func eventName(first json.RawMessage) (string, error) {
 	switch firstByte(first) {
 	case '"':
-		var name string
-		if err := json.Unmarshal(first, &name); err != nil {
-			return "", parseError("bad event name")
+		// Most names need no unescaping; the others go through
+		// encoding/json. first is valid JSON: SplitArray checked it.
+		name, ok := binjson.UnquoteSimple(first)
+		if !ok {
+			var escaped string // apart from name, which would escape to the heap
+			if err := json.Unmarshal(first, &escaped); err != nil {
+				return "", parseError("bad event name")
+			}
+			name = escaped
 		}
-		if reservedEvents[name] {
+		if isReserved(name) {
 			return "", parseError("reserved event name %q", name)
 		}
 		return name, nil

@@ -11,7 +11,7 @@ import (
 // EVENT packet, binary values moved to attachments.
 func eventData(c *binjson.Codec, event string, args []any) ([]byte, [][]byte, error) {
 	var atts [][]byte
-	data := make([]byte, 0, 64)
+	data := make([]byte, 0, 8+len(event)+sizeHint(args))
 	data = append(data, '[')
 	data, err := c.AppendValue(data, &atts, event)
 	if err != nil {
@@ -26,21 +26,33 @@ func eventData(c *binjson.Codec, event string, args []any) ([]byte, [][]byte, er
 	return append(data, ']'), atts, nil
 }
 
-// ackData encodes the arguments of an ACK packet.
-func ackData(c *binjson.Codec, args []any) ([]byte, [][]byte, error) {
-	var atts [][]byte
-	data := make([]byte, 0, 32)
-	data = append(data, '[')
-	var err error
-	for i, a := range args {
-		if i > 0 {
-			data = append(data, ',')
-		}
-		if data, err = c.AppendValue(data, &atts, a); err != nil {
-			return nil, nil, fmt.Errorf("socketio: encoding ack: %w", err)
+// sizeHint guesses the encoded size of args, so that their buffer is made
+// once: close for Raw arguments (relayed ones, as in an echo), a guess for
+// the others.
+func sizeHint(args []any) int {
+	n := 32
+	for _, a := range args {
+		switch a := a.(type) {
+		case Raw:
+			n += len(a.JSON) + 1
+		case string:
+			n += len(a) + 3
+		default:
+			n += 16
 		}
 	}
-	return append(data, ']'), atts, nil
+	return n
+}
+
+// appendAckData appends the JSON array of an ACK packet's arguments to dst,
+// binary values moved to attachments.
+func appendAckData(c *binjson.Codec, dst []byte, args []any) ([]byte, [][]byte, error) {
+	var atts [][]byte
+	dst, err := c.AppendArray(dst, &atts, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("socketio: encoding ack: %w", err)
+	}
+	return dst, atts, nil
 }
 
 // appendOffset appends a recovery offset as the last element of an event's

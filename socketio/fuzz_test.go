@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 )
 
@@ -74,4 +75,34 @@ func checkDecoded(t *testing.T, p *Packet) {
 	if err := checkPayload(p); err != nil {
 		t.Fatalf("decoded packet fails checkPayload: %v", err)
 	}
+}
+
+// FuzzEventName checks the event name of EVENT packets whose name is a
+// string against encoding/json's reading of it: the fast path for names
+// without escapes must agree, and reserved names stay refused however
+// they are spelled.
+func FuzzEventName(f *testing.F) {
+	for _, s := range []string{`"echo"`, `"a\"b"`, `"\u0063onnect"`, `"connect"`, `"héllo"`, "\"\xff\"", `"disconnecting"`, `""`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, name []byte) {
+		var d decoder
+		p, err := d.add(append(append([]byte(`2[`), name...), `,1]`...), false)
+		var want string
+		if json.Unmarshal(name, &want) != nil || len(bytes.TrimSpace(name)) == 0 || bytes.TrimSpace(name)[0] != '"' {
+			return // not a string: other rules apply
+		}
+		if isReserved(want) {
+			if err == nil {
+				t.Fatalf("reserved name %q (%q) accepted", want, name)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("name %q: %v", name, err)
+		}
+		if p.event != want {
+			t.Fatalf("name %q decoded as %q, encoding/json gives %q", name, p.event, want)
+		}
+	})
 }

@@ -4,60 +4,94 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
+
+	"github.com/siogo/siogo/internal/binjson"
 )
 
 var (
-	argsPtrType = reflect.TypeFor[*Args]()
 	ackFuncType = reflect.TypeFor[AckFunc]()
 	errorType   = reflect.TypeFor[error]()
 )
 
-// handler is an event handler whose parameters were inspected once, when it
-// was registered, so each call only decodes the arguments.
+// handler is an event handler as registered: the func. The common
+// signatures are called directly; any other func goes through reflection,
+// guided by the funcInfo of its type. Sockets register handlers by the
+// thousand, so a registration keeps nothing but the func.
 type handler struct {
-	raw    func(*Args, AckFunc) error // the undecoded forms
-	fn     reflect.Value
+	fn any
+}
+
+// funcInfo is what a call through reflection needs to know about a func
+// type: its parameters, inspected once per type.
+type funcInfo struct {
 	params []reflect.Type // fixed parameters, ack excluded
 	rest   reflect.Type   // element type of a variadic parameter, or nil
 	ack    reflect.Type   // type of the ack parameter, or nil
 	retErr bool           // the func returns an error
 }
 
-func newHandler(fn any) (*handler, error) {
-	switch f := fn.(type) {
-	case func(*Args):
-		return &handler{raw: func(a *Args, _ AckFunc) error { f(a); return nil }}, nil
-	case func(*Args, AckFunc):
-		return &handler{raw: func(a *Args, ack AckFunc) error { f(a, ack); return nil }}, nil
-	case func():
-		return &handler{raw: func(*Args, AckFunc) error { f(); return nil }}, nil
+// funcInfos caches the funcInfo of each func type (reflect.Type ->
+// *funcInfo), made when a handler of the type is registered. Every socket
+// registers its handlers anew, closures of the same few types: the cache
+// holds one entry per handler type in the program, so it stays small.
+var funcInfos sync.Map
+
+// noAck stands for the ack of an event the client sent without one.
+func noAck(...any) error { return nil }
+
+func newHandler(fn any) (handler, error) {
+	switch fn.(type) {
+	// The forms call runs without reflection.
+	case func(*Args), func(*Args, AckFunc), func(), func(AckFunc), func(string), func(string, AckFunc):
+		return handler{fn: fn}, nil
 	}
-	v := reflect.ValueOf(fn)
-	t := v.Type()
-	if t.Kind() != reflect.Func {
-		return nil, errors.New("handler must be a func")
+	t := reflect.TypeOf(fn)
+	if t == nil || t.Kind() != reflect.Func {
+		return handler{}, errors.New("handler must be a func")
 	}
-	h := &handler{fn: v}
+	if _, err := funcInfoOf(t); err != nil {
+		return handler{}, err
+	}
+	return handler{fn: fn}, nil
+}
+
+// funcInfoOf returns the funcInfo of the func type t, from the cache or
+// made and cached.
+func funcInfoOf(t reflect.Type) (*funcInfo, error) {
+	if fi, ok := funcInfos.Load(t); ok {
+		return fi.(*funcInfo), nil
+	}
+	fi, err := newFuncInfo(t)
+	if err != nil {
+		return nil, err
+	}
+	funcInfos.Store(t, fi)
+	return fi, nil
+}
+
+func newFuncInfo(t reflect.Type) (*funcInfo, error) {
+	fi := &funcInfo{}
 	switch {
 	case t.NumOut() == 1 && t.Out(0) == errorType:
-		h.retErr = true
+		fi.retErr = true
 	case t.NumOut() != 0:
 		return nil, errors.New("handler may return nothing or an error")
 	}
 	n := t.NumIn()
 	if n > 0 && isAckType(t.In(n-1)) && !t.IsVariadic() {
-		h.ack = t.In(n - 1)
+		fi.ack = t.In(n - 1)
 		n--
 	}
 	for i := 0; i < n; i++ {
 		p := t.In(i)
 		if t.IsVariadic() && i == n-1 {
-			h.rest = p.Elem()
+			fi.rest = p.Elem()
 			break
 		}
-		h.params = append(h.params, p)
+		fi.params = append(fi.params, p)
 	}
-	return h, nil
+	return fi, nil
 }
 
 func isAckType(t reflect.Type) bool {
@@ -67,15 +101,61 @@ func isAckType(t reflect.Type) bool {
 // call decodes the arguments into the handler's parameters and calls it.
 // Missing arguments are zero values, extra ones are ignored, as a JS
 // function ignores them.
-func (h *handler) call(args *Args, ack AckFunc) error {
+func (h handler) call(args *Args, ack AckFunc) error {
 	if ack == nil {
-		ack = func(...any) error { return nil }
+		ack = noAck
 	}
-	if h.raw != nil {
-		return h.raw(args, ack)
+	switch f := h.fn.(type) {
+	case func(*Args):
+		f(args)
+	case func(*Args, AckFunc):
+		f(args, ack)
+	case func():
+		f()
+	case func(AckFunc):
+		f(ack)
+	case func(string):
+		s, err := stringArg(args, 0)
+		if err != nil {
+			return err
+		}
+		f(s)
+	case func(string, AckFunc):
+		s, err := stringArg(args, 0)
+		if err != nil {
+			return err
+		}
+		f(s, ack)
+	default:
+		return h.callReflect(args, ack)
 	}
-	in := make([]reflect.Value, 0, len(h.params)+2)
-	for i, t := range h.params {
+	return nil
+}
+
+// stringArg decodes argument i into a string as a string parameter gets
+// it: "" when the argument is missing.
+func stringArg(args *Args, i int) (string, error) {
+	if i >= args.Len() {
+		return "", nil
+	}
+	if s, ok := binjson.UnquoteSimple(args.raw[i]); ok {
+		return s, nil // what Decode gives, without a string on the heap to decode into
+	}
+	var s string
+	if err := args.Decode(i, &s); err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+func (h handler) callReflect(args *Args, ack AckFunc) error {
+	fn := reflect.ValueOf(h.fn)
+	fi, err := funcInfoOf(fn.Type()) // cached by newHandler
+	if err != nil {
+		return err
+	}
+	in := make([]reflect.Value, 0, len(fi.params)+2)
+	for i, t := range fi.params {
 		v := reflect.New(t)
 		if i < args.Len() {
 			if err := args.Decode(i, v.Interface()); err != nil {
@@ -84,20 +164,20 @@ func (h *handler) call(args *Args, ack AckFunc) error {
 		}
 		in = append(in, v.Elem())
 	}
-	if h.rest != nil {
-		for i := len(h.params); i < args.Len(); i++ {
-			v := reflect.New(h.rest)
+	if fi.rest != nil {
+		for i := len(fi.params); i < args.Len(); i++ {
+			v := reflect.New(fi.rest)
 			if err := args.Decode(i, v.Interface()); err != nil {
 				return err
 			}
 			in = append(in, v.Elem())
 		}
 	}
-	if h.ack != nil {
-		in = append(in, reflect.ValueOf(ack).Convert(h.ack))
+	if fi.ack != nil {
+		in = append(in, reflect.ValueOf(ack).Convert(fi.ack))
 	}
-	out := h.fn.Call(in)
-	if h.retErr && !out[0].IsNil() {
+	out := fn.Call(in)
+	if fi.retErr && !out[0].IsNil() {
 		return fmt.Errorf("handler: %w", out[0].Interface().(error))
 	}
 	return nil

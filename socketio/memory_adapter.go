@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"iter"
 	"slices"
 	"strconv"
 	"sync"
@@ -18,8 +19,8 @@ type InMemoryAdapter struct {
 	nsp *Namespace
 
 	mu    sync.RWMutex
-	rooms map[Room]map[SocketID]struct{}
-	sids  map[SocketID]map[Room]struct{}
+	rooms map[Room]set     // the sockets in each room
+	sids  map[SocketID]set // the rooms of each socket
 
 	recovery *RecoveryOptions
 	rmu      sync.Mutex
@@ -50,8 +51,8 @@ const sweepInterval = time.Minute
 func NewInMemoryAdapter(nsp *Namespace) *InMemoryAdapter {
 	a := &InMemoryAdapter{
 		nsp:   nsp,
-		rooms: make(map[Room]map[SocketID]struct{}),
-		sids:  make(map[SocketID]map[Room]struct{}),
+		rooms: make(map[Room]set),
+		sids:  make(map[SocketID]set),
 	}
 	if r := nsp.srv.opts.ConnectionStateRecovery; r != nil {
 		a.recovery = r
@@ -67,37 +68,36 @@ func (a *InMemoryAdapter) AddAll(id SocketID, rooms []Room) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	mine := a.sids[id]
-	if mine == nil {
-		mine = make(map[Room]struct{}, len(rooms))
-		a.sids[id] = mine
-	}
 	for _, r := range rooms {
-		mine[r] = struct{}{}
+		mine.add(r)
 		members := a.rooms[r]
-		if members == nil {
-			members = make(map[SocketID]struct{})
-			a.rooms[r] = members
-		}
-		members[id] = struct{}{}
+		members.add(id)
+		a.rooms[r] = members
 	}
+	a.sids[id] = mine
 }
 
 // Del removes a socket from a room.
 func (a *InMemoryAdapter) Del(id SocketID, room Room) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if mine := a.sids[id]; mine != nil {
-		delete(mine, room)
+	if mine, ok := a.sids[id]; ok {
+		mine.remove(room)
+		a.sids[id] = mine
 	}
 	a.delFromRoomLocked(id, room)
 }
 
 func (a *InMemoryAdapter) delFromRoomLocked(id SocketID, room Room) {
-	if members := a.rooms[room]; members != nil {
-		delete(members, id)
-		if len(members) == 0 {
-			delete(a.rooms, room)
-		}
+	members, ok := a.rooms[room]
+	if !ok {
+		return
+	}
+	members.remove(id)
+	if members.len() == 0 {
+		delete(a.rooms, room)
+	} else {
+		a.rooms[room] = members
 	}
 }
 
@@ -105,7 +105,7 @@ func (a *InMemoryAdapter) delFromRoomLocked(id SocketID, room Room) {
 func (a *InMemoryAdapter) DelAll(id SocketID) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for r := range a.sids[id] {
+	for r := range a.sids[id].all() {
 		a.delFromRoomLocked(id, r)
 	}
 	delete(a.sids, id)
@@ -115,8 +115,9 @@ func (a *InMemoryAdapter) DelAll(id SocketID) {
 func (a *InMemoryAdapter) SocketRooms(id SocketID) []Room {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := make([]Room, 0, len(a.sids[id]))
-	for r := range a.sids[id] {
+	mine := a.sids[id]
+	out := make([]Room, 0, mine.len())
+	for r := range mine.all() {
 		out = append(out, r)
 	}
 	return out
@@ -159,7 +160,7 @@ func (a *InMemoryAdapter) apply(opts *BroadcastOptions, fn func(*Socket)) {
 	defer nsp.mu.RUnlock()
 	visit := func(id SocketID) {
 		for _, r := range opts.Except {
-			if _, ok := a.rooms[r][id]; ok {
+			if a.rooms[r].has(id) {
 				return
 			}
 		}
@@ -173,13 +174,13 @@ func (a *InMemoryAdapter) apply(opts *BroadcastOptions, fn func(*Socket)) {
 			visit(id)
 		}
 	case 1:
-		for id := range a.rooms[opts.Rooms[0]] {
+		for id := range a.rooms[opts.Rooms[0]].all() {
 			visit(id)
 		}
 	default:
 		seen := make(map[SocketID]struct{})
 		for _, r := range opts.Rooms {
-			for id := range a.rooms[r] {
+			for id := range a.rooms[r].all() {
 				if _, dup := seen[id]; !dup {
 					seen[id] = struct{}{}
 					visit(id)
@@ -248,7 +249,7 @@ func (a *InMemoryAdapter) FetchSockets(_ context.Context, opts *BroadcastOptions
 	sockets := a.selected(opts)
 	out := make([]*RemoteSocket, 0, len(sockets))
 	for _, s := range sockets {
-		out = append(out, NewRemoteSocket(a.nsp, s.id, s.handshake, s.Rooms(), s.Data()))
+		out = append(out, NewRemoteSocket(a.nsp, s.id, s.Handshake(), s.Rooms(), s.Data()))
 	}
 	return out, nil
 }
@@ -380,4 +381,75 @@ func (a *InMemoryAdapter) Close() error {
 	}
 	a.rmu.Unlock()
 	return nil
+}
+
+// set is a set of room names or socket ids. Most sets the adapter keeps
+// hold a single element: every socket is in the room named after it, and
+// many are in no other. So one element is kept inline and a map is made
+// only for two or more, which saves two maps (some 400 bytes) per socket.
+type set struct {
+	one    string
+	single bool                // one holds the only element
+	many   map[string]struct{} // every element, when there are two or more
+}
+
+func (s *set) add(x string) {
+	switch {
+	case s.many != nil:
+		s.many[x] = struct{}{}
+	case !s.single:
+		s.one, s.single = x, true
+	case s.one != x:
+		s.many = map[string]struct{}{s.one: {}, x: {}}
+		s.one, s.single = "", false
+	}
+}
+
+func (s *set) remove(x string) {
+	switch {
+	case s.many != nil:
+		delete(s.many, x)
+		if len(s.many) == 1 { // back inline: the map is the bulk of the cost
+			for y := range s.many {
+				*s = set{one: y, single: true}
+			}
+		}
+	case s.single && s.one == x:
+		*s = set{}
+	}
+}
+
+func (s set) has(x string) bool {
+	if s.many != nil {
+		_, ok := s.many[x]
+		return ok
+	}
+	return s.single && s.one == x
+}
+
+func (s set) len() int {
+	if s.many != nil {
+		return len(s.many)
+	}
+	if s.single {
+		return 1
+	}
+	return 0
+}
+
+// all iterates over the elements, in no particular order.
+func (s set) all() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		if s.many == nil {
+			if s.single {
+				yield(s.one)
+			}
+			return
+		}
+		for x := range s.many {
+			if !yield(x) {
+				return
+			}
+		}
+	}
 }

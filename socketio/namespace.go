@@ -36,7 +36,7 @@ type Namespace struct {
 	sockets      map[SocketID]*Socket
 	middlewares  []func(*Socket) error
 	onConnection []func(*Socket)
-	serverSide   map[string][]*handler
+	serverSide   map[string][]handler
 }
 
 func newNamespace(srv *Server, name string) *Namespace {
@@ -78,7 +78,7 @@ func (n *Namespace) OnServerSideEmit(event string, fn any) error {
 	}
 	n.mu.Lock()
 	if n.serverSide == nil {
-		n.serverSide = make(map[string][]*handler)
+		n.serverSide = make(map[string][]handler)
 	}
 	n.serverSide[event] = append(n.serverSide[event], h)
 	n.mu.Unlock()
@@ -163,7 +163,7 @@ func (n *Namespace) DisconnectSockets(close bool) { n.operator().DisconnectSocke
 
 // ServerSideEmit sends an event to the other servers of the cluster.
 func (n *Namespace) ServerSideEmit(event string, args ...any) error {
-	if reservedEvents[event] {
+	if isReserved(event) {
 		return ErrReservedEvent
 	}
 	return n.adapter.ServerSideEmit(context.Background(), event, args, nil)
@@ -187,7 +187,7 @@ func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, arg
 // add runs the connection of a client to this namespace: recovery, the
 // middlewares, then the CONNECT reply and the connection handlers.
 func (n *Namespace) add(c *client, auth json.RawMessage) {
-	s := &Socket{nsp: n, client: c, handshake: newHandshake(c.conn.Handshake(), auth)}
+	s := &Socket{nsp: n, client: c, auth: auth}
 	var session *Session
 	if rec := n.srv.opts.ConnectionStateRecovery; rec != nil {
 		session = n.restore(auth)

@@ -11,15 +11,21 @@ import (
 
 	"github.com/siogo/siogo/engineio"
 	"github.com/siogo/siogo/internal/binjson"
+	"github.com/siogo/siogo/internal/workpool"
 )
+
+// maxIdleWorkers bounds the goroutines kept, for a second, to run the next
+// client's inbox (see client.work).
+const maxIdleWorkers = 1024
 
 // Server is a Socket.IO v5 server. It is an http.Handler: mount it under
 // its Path (by default "/socket.io/").
 type Server struct {
-	opts   Options
-	hooks  Hooks // a copy of *opts.Hooks: one load and a nil check per call
-	engine *engineio.Server
-	codec  binjson.Codec // JSON with binary placeholders; caches type info
+	opts    Options
+	hooks   Hooks // a copy of *opts.Hooks: one load and a nil check per call
+	engine  *engineio.Server
+	codec   binjson.Codec  // JSON with binary placeholders; caches type info
+	workers *workpool.Pool // run the clients' inboxes
 
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace
@@ -32,6 +38,7 @@ type Server struct {
 func NewServer(opts Options) *Server {
 	srv := &Server{
 		opts:    opts.withDefaults(),
+		workers: workpool.New(maxIdleWorkers, time.Second),
 		nsps:    make(map[string]*Namespace),
 		clients: make(map[*client]struct{}),
 	}
@@ -188,6 +195,7 @@ func (srv *Server) Close() error {
 	for _, c := range clients {
 		c.waitIdle()
 	}
+	srv.workers.Close()
 	for _, n := range nsps {
 		n.adapter.Close()
 	}

@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/siogo/siogo/engineio"
 )
 
 // Errors returned to callers.
@@ -31,24 +35,48 @@ type Socket struct {
 	pid       string
 	nsp       *Namespace
 	client    *client
-	handshake *Handshake
+	auth      json.RawMessage           // the CONNECT payload, for Handshake
+	handshake atomic.Pointer[Handshake] // made on first use: 128 bytes, often never asked for
 
-	mu         sync.Mutex
-	connected  bool
-	recovered  bool
-	data       any
-	handlers   map[string][]*handler
+	mu        sync.Mutex
+	connected bool
+	recovered bool
+	announced bool // the CONNECT reply is on its way to the client
+	closed    bool // disconnected or refused, for good
+	data      any
+	handlers  []eventHandler // in the order of registration
+	acks      map[uint64]func(*Args)
+	lst       *listeners      // made on first use: most sockets register none
+	ctx       context.Context // made on first use: most sockets never ask
+	cancel    context.CancelFunc
+}
+
+// eventHandler is a handler registered with On. A socket keeps them in one
+// slice: it has a handful, which a scan finds as fast as a map lookup, and
+// a slice costs far less memory per socket than a map of slices.
+type eventHandler struct {
+	event string
+	handler
+}
+
+// listeners are the socket's other callbacks, out of line: most sockets
+// register none, and these slices would make every Socket twice as big.
+type listeners struct {
 	anyIn      []*anyListener
 	anyOut     []*anyOutListener
 	middleware []func(event string, args *Args) error
 	onDisc     []func(reason string)
 	onDiscing  []func(reason string)
 	onErr      []func(error)
-	acks       map[uint64]func(*Args)
-	announced  bool            // the CONNECT reply is on its way to the client
-	closed     bool            // disconnected or refused, for good
-	ctx        context.Context // made on first use: most sockets never ask
-	cancel     context.CancelFunc
+}
+
+// listenersLocked returns the socket's listeners, made if need be, to add
+// one. s.mu must be held.
+func (s *Socket) listenersLocked() *listeners {
+	if s.lst == nil {
+		s.lst = new(listeners)
+	}
+	return s.lst
 }
 
 // ID returns the socket's id: 20 URL-safe characters, not the Engine.IO id.
@@ -58,7 +86,16 @@ func (s *Socket) ID() SocketID { return s.id }
 func (s *Socket) Namespace() *Namespace { return s.nsp }
 
 // Handshake returns the connection details and auth payload.
-func (s *Socket) Handshake() *Handshake { return s.handshake }
+func (s *Socket) Handshake() *Handshake {
+	if h := s.handshake.Load(); h != nil {
+		return h
+	}
+	h := newHandshake(s.client.conn.Handshake(), s.auth)
+	if !s.handshake.CompareAndSwap(nil, h) {
+		return s.handshake.Load()
+	}
+	return h
+}
 
 // Recovered reports whether connection state recovery restored this socket.
 func (s *Socket) Recovered() bool {
@@ -158,7 +195,7 @@ func (s *Socket) On(event string, fn any) error {
 			return nil
 		}
 	}
-	if reservedEvents[event] || event == "error" {
+	if isReserved(event) || event == "error" {
 		return fmt.Errorf("%w: %q takes func(string) (func(error) for \"error\")", ErrReservedEvent, event)
 	}
 	h, err := newHandler(fn)
@@ -166,10 +203,7 @@ func (s *Socket) On(event string, fn any) error {
 		return fmt.Errorf("socketio: On(%q): %w", event, err)
 	}
 	s.mu.Lock()
-	if s.handlers == nil {
-		s.handlers = make(map[string][]*handler)
-	}
-	s.handlers[event] = append(s.handlers[event], h)
+	s.handlers = append(s.handlers, eventHandler{event, h})
 	s.mu.Unlock()
 	return nil
 }
@@ -177,7 +211,9 @@ func (s *Socket) On(event string, fn any) error {
 // Off removes every handler of an event.
 func (s *Socket) Off(event string) {
 	s.mu.Lock()
-	delete(s.handlers, event)
+	// A new slice: an event being dispatched still runs the old one,
+	// unlocked, as it was when the event arrived.
+	s.handlers = slices.DeleteFunc(slices.Clone(s.handlers), func(h eventHandler) bool { return h.event == event })
 	s.mu.Unlock()
 }
 
@@ -192,21 +228,25 @@ type anyOutListener struct {
 // event's own handlers.
 func (s *Socket) OnAny(fn func(event string, args *Args)) {
 	s.mu.Lock()
-	s.anyIn = append(s.anyIn, &anyListener{fn})
+	l := s.listenersLocked()
+	l.anyIn = append(l.anyIn, &anyListener{fn})
 	s.mu.Unlock()
 }
 
 // PrependAny registers a catch-all handler that runs before the others.
 func (s *Socket) PrependAny(fn func(event string, args *Args)) {
 	s.mu.Lock()
-	s.anyIn = append([]*anyListener{{fn}}, s.anyIn...)
+	l := s.listenersLocked()
+	l.anyIn = append([]*anyListener{{fn}}, l.anyIn...)
 	s.mu.Unlock()
 }
 
 // OffAny removes every catch-all handler.
 func (s *Socket) OffAny() {
 	s.mu.Lock()
-	s.anyIn = nil
+	if s.lst != nil {
+		s.lst.anyIn = nil
+	}
 	s.mu.Unlock()
 }
 
@@ -214,7 +254,8 @@ func (s *Socket) OffAny() {
 // sends to this socket.
 func (s *Socket) OnAnyOutgoing(fn func(event string, args []any)) {
 	s.mu.Lock()
-	s.anyOut = append(s.anyOut, &anyOutListener{fn})
+	l := s.listenersLocked()
+	l.anyOut = append(l.anyOut, &anyOutListener{fn})
 	s.mu.Unlock()
 }
 
@@ -222,7 +263,8 @@ func (s *Socket) OnAnyOutgoing(fn func(event string, args []any)) {
 // event and goes to the OnError handlers.
 func (s *Socket) Use(fn func(event string, args *Args) error) {
 	s.mu.Lock()
-	s.middleware = append(s.middleware, fn)
+	l := s.listenersLocked()
+	l.middleware = append(l.middleware, fn)
 	s.mu.Unlock()
 }
 
@@ -230,7 +272,8 @@ func (s *Socket) Use(fn func(event string, args *Args) error) {
 // disconnect, while it is still in its rooms.
 func (s *Socket) OnDisconnecting(fn func(reason string)) {
 	s.mu.Lock()
-	s.onDiscing = append(s.onDiscing, fn)
+	l := s.listenersLocked()
+	l.onDiscing = append(l.onDiscing, fn)
 	s.mu.Unlock()
 }
 
@@ -238,7 +281,8 @@ func (s *Socket) OnDisconnecting(fn func(reason string)) {
 // with one of the Reason constants.
 func (s *Socket) OnDisconnect(fn func(reason string)) {
 	s.mu.Lock()
-	s.onDisc = append(s.onDisc, fn)
+	l := s.listenersLocked()
+	l.onDisc = append(l.onDisc, fn)
 	s.mu.Unlock()
 }
 
@@ -246,7 +290,8 @@ func (s *Socket) OnDisconnect(fn func(reason string)) {
 // middleware refusals, handler panics.
 func (s *Socket) OnError(fn func(error)) {
 	s.mu.Lock()
-	s.onErr = append(s.onErr, fn)
+	l := s.listenersLocked()
+	l.onErr = append(l.onErr, fn)
 	s.mu.Unlock()
 }
 
@@ -344,7 +389,7 @@ func (s *Socket) emit(event string, args []any, ack func(*Args), flags Broadcast
 
 // emitAck sends an event; with ack, it returns the ack id ack waits on.
 func (s *Socket) emitAck(event string, args []any, ack func(*Args), flags BroadcastFlags) (uint64, error) {
-	if reservedEvents[event] {
+	if isReserved(event) {
 		return 0, fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
 	data, atts, err := eventData(&s.nsp.srv.codec, event, args)
@@ -364,7 +409,10 @@ func (s *Socket) emitAck(event string, args []any, ack func(*Args), flags Broadc
 		}
 		s.acks[p.ID] = ack
 	}
-	out := s.anyOut
+	var out []*anyOutListener
+	if s.lst != nil {
+		out = s.lst.anyOut
+	}
 	s.mu.Unlock()
 	for _, l := range out {
 		l.fn(event, args)
@@ -399,32 +447,38 @@ func (s *Socket) Disconnect(close bool) {
 
 // onPacket handles a packet for this socket, on the client's worker.
 func (s *Socket) onPacket(p *Packet) {
-	if !s.Connected() {
-		return
-	}
 	switch p.Type {
 	case PacketEvent, PacketBinaryEvent:
-		if fn := s.nsp.srv.hooks.EventIn; fn != nil {
-			fn(s.nsp.name, eventSize(p))
-		}
 		s.onEvent(p)
 	case PacketDisconnect:
-		s.onClose(ReasonClientNamespaceDisconnect)
+		if s.Connected() {
+			s.onClose(ReasonClientNamespaceDisconnect)
+		}
 	}
 }
 
 func (s *Socket) onEvent(p *Packet) {
+	s.mu.Lock()
+	if !s.connected || !s.announced { // as Connected
+		s.mu.Unlock()
+		return
+	}
+	hs := s.handlers
+	var anyIn []*anyListener
+	var mws []func(event string, args *Args) error
+	if l := s.lst; l != nil {
+		anyIn, mws = l.anyIn, l.middleware
+	}
+	s.mu.Unlock()
+	if fn := s.nsp.srv.hooks.EventIn; fn != nil {
+		fn(s.nsp.name, eventSize(p))
+	}
 	args := &Args{raw: p.args, attachments: p.Attachments, codec: &s.nsp.srv.codec}
 	var ack AckFunc
 	if p.HasID {
 		ack = s.ackFunc(p.ID)
 		args.ack = ack
 	}
-	s.mu.Lock()
-	anyIn := s.anyIn
-	mws := s.middleware
-	hs := s.handlers[p.event]
-	s.mu.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
 			s.reportError(fmt.Errorf("socketio: handler for %q panicked: %v", p.event, r))
@@ -439,7 +493,11 @@ func (s *Socket) onEvent(p *Packet) {
 			return
 		}
 	}
-	for _, h := range hs {
+	for i := range hs {
+		h := &hs[i]
+		if h.event != p.event {
+			continue
+		}
 		if err := h.call(args, ack); err != nil {
 			s.reportError(fmt.Errorf("socketio: event %q: %w", p.event, err))
 		}
@@ -449,19 +507,32 @@ func (s *Socket) onEvent(p *Packet) {
 // ackFunc returns the function that answers the client's ack id; it sends
 // an ACK (a BINARY_ACK when the arguments hold binary) once.
 func (s *Socket) ackFunc(id uint64) AckFunc {
-	var once sync.Once
+	var sent atomic.Bool
 	return func(args ...any) error {
-		var err error
-		once.Do(func() {
-			var data []byte
-			var atts [][]byte
-			if data, atts, err = ackData(&s.nsp.srv.codec, args); err != nil {
-				return
-			}
-			s.client.writePacket(&Packet{Type: PacketAck, Namespace: s.nsp.name, ID: id, HasID: true, Data: data, Attachments: atts}, false)
-		})
+		if sent.Swap(true) {
+			return nil
+		}
+		return s.sendAck(id, args)
+	}
+}
+
+// sendAck sends the ACK of id with args. Without binary, the common case,
+// the packet is written straight into the buffer the message keeps.
+func (s *Socket) sendAck(id uint64, args []any) error {
+	p := Packet{Type: PacketAck, Namespace: s.nsp.name, ID: id, HasID: true}
+	buf := appendPacket(make([]byte, 0, 24+len(p.Namespace)+sizeHint(args)), &p)
+	start := len(buf)
+	buf, atts, err := appendAckData(&s.nsp.srv.codec, buf, args)
+	if err != nil {
 		return err
 	}
+	if len(atts) > 0 { // a BINARY_ACK, whose header counts the attachments
+		p.Data, p.Attachments = buf[start:], atts
+		s.client.writePacket(&p, false)
+		return nil
+	}
+	s.client.writeMessages([]*engineio.Message{engineio.NewMessage(buf, false)}, false)
+	return nil
 }
 
 func (s *Socket) onAck(p *Packet) {
@@ -487,7 +558,10 @@ func (s *Socket) failAcks() {
 
 func (s *Socket) reportError(err error) {
 	s.mu.Lock()
-	hs := s.onErr
+	var hs []func(error)
+	if s.lst != nil {
+		hs = s.lst.onErr
+	}
 	s.mu.Unlock()
 	for _, h := range hs {
 		h(err)
@@ -501,7 +575,10 @@ func (s *Socket) onClose(reason string) {
 		s.mu.Unlock()
 		return
 	}
-	discing := s.onDiscing
+	var discing []func(reason string)
+	if s.lst != nil {
+		discing = s.lst.onDiscing
+	}
 	s.mu.Unlock()
 	for _, fn := range discing {
 		fn(reason)
@@ -514,7 +591,10 @@ func (s *Socket) onClose(reason string) {
 	s.client.detach(s)
 	s.mu.Lock()
 	s.connected = false
-	disc := s.onDisc
+	var disc []func(reason string)
+	if s.lst != nil {
+		disc = s.lst.onDisc
+	}
 	s.mu.Unlock()
 	s.end()
 	s.failAcks()

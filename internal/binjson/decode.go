@@ -33,8 +33,16 @@ func unmarshal(c *Codec, data []byte, atts [][]byte, v any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return &json.InvalidUnmarshalError{Type: reflect.TypeOf(v)}
 	}
-	if r, ok := v.(*Raw); ok {
-		return decodeRaw(r, data, atts)
+	switch v := v.(type) {
+	case *Raw:
+		return decodeRaw(v, data, atts)
+	case *string:
+		// String arguments (names, ids, rooms) rarely hold escapes:
+		// those need no trip through encoding/json.
+		if s, ok := UnquoteSimple(data); ok {
+			*v = s
+			return nil
+		}
 	}
 	if !mayHavePlaceholder(data) {
 		return json.Unmarshal(data, v)

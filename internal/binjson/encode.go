@@ -37,12 +37,12 @@ func AppendArray(dst []byte, atts *[][]byte, vals ...any) ([]byte, error) {
 }
 
 func appendValue(c *Codec, dst []byte, atts *[][]byte, v any) ([]byte, error) {
-	e := encodeState{buf: dst, atts: atts, types: typeCache{c: c}}
-	return e.finish(dst, e.value(v))
+	e := newEncodeState(c, dst, atts)
+	return e.finish(dst, atts, e.value(v))
 }
 
 func appendArray(c *Codec, dst []byte, atts *[][]byte, vals []any) ([]byte, error) {
-	e := encodeState{buf: dst, atts: atts, types: typeCache{c: c}}
+	e := newEncodeState(c, dst, atts)
 	e.buf = append(e.buf, '[')
 	var err error
 	for i, v := range vals {
@@ -54,7 +54,7 @@ func appendArray(c *Codec, dst []byte, atts *[][]byte, vals []any) ([]byte, erro
 		}
 	}
 	e.buf = append(e.buf, ']')
-	return e.finish(dst, err)
+	return e.finish(dst, atts, err)
 }
 
 var (
@@ -65,26 +65,38 @@ var (
 // encodeState holds one call's output. Its walk goes through values that
 // may hold binary; anything else is handed whole to encoding/json.
 type encodeState struct {
-	buf      []byte
-	atts     *[][]byte
-	attsLen  int // len(*atts) at the start, to undo on error
-	attsSeen bool
-	types    typeCache
-	depth    int
-	m        *marshaler // created on first use
+	buf []byte
+	// atts is the caller's attachment list, given back by finish on
+	// success only, so that an error leaves it as it was. The state keeps
+	// the list, not the caller's pointer to it: the pointer would escape
+	// with the state, and every caller's list would be a heap allocation.
+	atts    [][]byte
+	hasAtts bool // the caller gave a list: binary values are allowed
+	types   typeCache
+	depth   int
+	m       *marshaler // created on first use
 }
 
-// finish returns the result of the call, undoing everything on error.
-func (e *encodeState) finish(dst []byte, err error) ([]byte, error) {
+func newEncodeState(c *Codec, dst []byte, atts *[][]byte) encodeState {
+	e := encodeState{buf: dst, types: typeCache{c: c}}
+	if atts != nil {
+		e.atts, e.hasAtts = *atts, true
+	}
+	return e
+}
+
+// finish returns the result of the call and gives the attachments back to
+// the caller, or on error returns dst and leaves *atts as it was.
+func (e *encodeState) finish(dst []byte, atts *[][]byte, err error) ([]byte, error) {
 	if e.m != nil && e.types.c != nil {
 		e.m.b = nil
 		e.types.c.marshals.Put(e.m)
 	}
 	if err != nil {
-		if e.attsSeen {
-			*e.atts = (*e.atts)[:e.attsLen]
-		}
 		return dst, err
+	}
+	if e.hasAtts {
+		*atts = e.atts
 	}
 	return e.buf, nil
 }
@@ -134,24 +146,16 @@ func (e *encodeState) attach(b []byte) error {
 		e.buf = append(e.buf, "null"...)
 		return nil
 	}
-	if e.atts == nil {
+	if !e.hasAtts {
 		return errNoAttachments
 	}
-	e.noteAtts()
-	e.buf = appendPlaceholder(e.buf, len(*e.atts))
-	*e.atts = append(*e.atts, b)
+	e.buf = appendPlaceholder(e.buf, len(e.atts))
+	e.atts = append(e.atts, b)
 	return nil
 }
 
-func (e *encodeState) noteAtts() {
-	if !e.attsSeen {
-		e.attsSeen = true
-		e.attsLen = len(*e.atts)
-	}
-}
-
 func (e *encodeState) raw(r *Raw) error {
-	if e.atts == nil {
+	if !e.hasAtts {
 		var none [][]byte
 		b, err := appendRaw(e.buf, &none, r)
 		if err == nil && len(none) > 0 {
@@ -162,9 +166,8 @@ func (e *encodeState) raw(r *Raw) error {
 		}
 		return err
 	}
-	e.noteAtts()
 	var err error
-	e.buf, err = appendRaw(e.buf, e.atts, r)
+	e.buf, err = appendRaw(e.buf, &e.atts, r)
 	return err
 }
 

@@ -86,6 +86,12 @@ func FuzzUnmarshalRaw(f *testing.F) {
 		_ = Unmarshal(data, atts, &l)
 		var b []byte
 		_ = Unmarshal(data, atts, &b)
+		// Into a string (which has a fast path), as encoding/json.
+		var str, jsonStr string
+		errStr, errJSON := Unmarshal(data, atts, &str), json.Unmarshal(data, &jsonStr)
+		if (errStr == nil) != (errJSON == nil) || errStr == nil && str != jsonStr {
+			t.Fatalf("Unmarshal into string: %q, %v; encoding/json: %q, %v", str, errStr, jsonStr, errJSON)
+		}
 		var x1 any
 		err1 := Unmarshal(data, atts, &x1)
 		var typeErr *json.UnmarshalTypeError
