@@ -254,15 +254,7 @@ func (srv *Server) newSocket(r *http.Request, transport string) *Socket {
 		srv:       srv,
 		id:        sid.New(),
 		transport: transport,
-		handshake: Handshake{
-			Header:     r.Header, // not a copy: a copy per session costs ~0.5 KB, and net/http is done with it
-			Query:      r.URL.Query(),
-			RemoteAddr: r.RemoteAddr,
-			Host:       r.Host,
-			URL:        r.RequestURI,
-			Secure:     r.TLS != nil,
-			Time:       time.Now(),
-		},
+		handshake: newHandshakeData(r),
 	}
 }
 

@@ -2,23 +2,9 @@ package engineio
 
 import (
 	"errors"
-	"net/http"
-	"net/url"
 	"sync"
 	"time"
 )
-
-// Handshake is what the session's first request carried. Header and Query
-// are shared by every reader: treat them as read-only.
-type Handshake struct {
-	Header     http.Header
-	Query      url.Values
-	RemoteAddr string
-	Host       string
-	URL        string // the request URI
-	Secure     bool   // the request came over TLS
-	Time       time.Time
-}
 
 type sessionState uint8
 
@@ -41,7 +27,7 @@ var (
 type Socket struct {
 	srv       *Server
 	id        string
-	handshake Handshake
+	handshake handshakeData
 
 	// readMu serializes the delivery of incoming packets, so handlers see
 	// them in arrival order even if a misbehaving client overlaps transports.
@@ -78,7 +64,7 @@ type Socket struct {
 func (s *Socket) ID() string { return s.id }
 
 // Handshake returns the data of the request that opened the session.
-func (s *Socket) Handshake() *Handshake { return &s.handshake }
+func (s *Socket) Handshake() *Handshake { return s.handshake.handshake() }
 
 // Transport returns the name of the transport that carries the session now.
 func (s *Socket) Transport() string {
