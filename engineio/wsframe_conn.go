@@ -129,14 +129,7 @@ func (c *wsConn) drain() {
 		seen := c.pending.Load()
 		for {
 			n, again, err := netpoll.Read(c.rc, buf)
-			if n > 0 {
-				if err := c.rd.feed(buf[:n], c); err != nil {
-					c.end(err)
-					return
-				}
-			}
-			if err != nil {
-				c.end(err)
+			if !c.took(buf[:n], err) {
 				return
 			}
 			// A short read drained the socket, saving the read that
@@ -157,17 +150,26 @@ func (c *wsConn) readLoop() {
 	buf := make([]byte, 4096)
 	for {
 		n, err := c.conn.Read(buf)
-		if n > 0 {
-			if err := c.rd.feed(buf[:n], c); err != nil {
-				c.end(err)
-				return
-			}
-		}
-		if err != nil {
-			c.end(err)
+		if !c.took(buf[:n], err) {
 			return
 		}
 	}
+}
+
+// took hands what a read returned to the frame parser; false once reading
+// has ended.
+func (c *wsConn) took(data []byte, err error) bool {
+	if len(data) > 0 {
+		if ferr := c.rd.feed(data, c); ferr != nil {
+			c.end(ferr)
+			return false
+		}
+	}
+	if err != nil {
+		c.end(err)
+		return false
+	}
+	return true
 }
 
 // message is a complete message from the client (frameSink).
