@@ -4,7 +4,12 @@
 //	go run ./bench/peers/siogo --addr 127.0.0.1:0
 //
 // It prints "listening on http://HOST:PORT" as its first line of stdout and
-// runs until SIGINT or SIGTERM.
+// runs until SIGINT or SIGTERM. With --debug-addr it also serves
+// net/http/pprof there, for profiling a scenario:
+//
+//	go run ./bench/peers/siogo --addr 127.0.0.1:3000 --debug-addr 127.0.0.1:6060 &
+//	go run ./cmd/siobench scenario --url http://127.0.0.1:3000 --scenario echo --duration 20s &
+//	go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=10
 package main
 
 import (
@@ -14,6 +19,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -24,7 +30,16 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	debugAddr := flag.String("debug-addr", "", "serve net/http/pprof on this address")
 	flag.Parse()
+
+	if *debugAddr != "" {
+		dbg := http.NewServeMux()
+		dbg.HandleFunc("/debug/pprof/", pprof.Index)
+		dbg.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		dbg.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go func() { log.Println(http.ListenAndServe(*debugAddr, dbg)) }()
+	}
 
 	io, handler := benchpeer.NewSiogo()
 	ln, err := net.Listen("tcp", *addr)
