@@ -159,13 +159,14 @@ func (r *wsReader) feed(data []byte, sink frameSink) error {
 				data = data[end:]
 				continue
 			}
-			// An unfinished frame: keep it, in a buffer of its full size
-			// once the header says what that is.
+			// An unfinished frame: keep it. The buffer grows with what
+			// arrives, not with what the header announces: a few bytes
+			// announcing a megabyte must not cost a megabyte.
 			want := maxClientFrameHeader
 			if ok {
 				want = h.size + int(h.length)
 			}
-			r.partial = append(make([]byte, 0, want), data...)
+			r.partial = append(make([]byte, 0, min(want, 2*len(data)+maxClientFrameHeader)), data...)
 			return nil
 		}
 
@@ -194,11 +195,7 @@ func (r *wsReader) feed(data []byte, sink frameSink) error {
 			if !ok {
 				continue
 			}
-			size := h.size + int(h.length)
-			if cap(r.partial) < size {
-				r.partial = append(make([]byte, 0, size), r.partial...)
-			}
-			if len(r.partial) < size {
+			if len(r.partial) < h.size+int(h.length) {
 				continue
 			}
 		}

@@ -198,3 +198,25 @@ func FuzzWSReader(f *testing.F) {
 		}
 	})
 }
+
+// TestWSReaderGrowsWithData: a header announcing a large frame costs what
+// arrived, not what it announced (many connections each announcing a
+// megabyte must not reserve a megabyte each).
+func TestWSReaderGrowsWithData(t *testing.T) {
+	key := [4]byte{1, 2, 3, 4}
+	frame := clientFrame(true, opBinary, make([]byte, 1<<20), key)
+	for _, step := range []int{1, 20, 100} {
+		r := wsReader{limit: 1 << 20}
+		if err := feedSplit(&r, frame[:100], step, &recordSink{}); err != nil {
+			t.Fatal(err)
+		}
+		if c := cap(r.partial); c > 4096 {
+			t.Errorf("step %d: 100 bytes of a 1 MiB frame hold a %d-byte buffer", step, c)
+		}
+	}
+	r := wsReader{limit: 1 << 20}
+	var sink recordSink
+	if err := feedSplit(&r, frame, 4096, &sink); err != nil || len(sink.msgs) != 1 || len(sink.msgs[0]) != 2+1<<20 {
+		t.Fatalf("the whole frame: %v, %d messages", err, len(sink.msgs))
+	}
+}
