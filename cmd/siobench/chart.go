@@ -26,6 +26,14 @@ var chartMetrics = []struct {
 	{"fanout.msgs_per_s", "fanout\ndelivered/s", true},
 	{"connect.srv_cpu", "connect (polling, upgrade)\nCPU per handshake", false},
 	{"connect-ws.srv_cpu", "connect-ws\nCPU per handshake", false},
+	// Added later; reports without them leave these groups out. At a
+	// fixed rate throughput is what was asked for: only CPU compares.
+	{"echo-rate.srv_cpu", "echo-rate (fixed)\nCPU per round trip", false},
+	{"fanout-rate.srv_cpu", "fanout-rate (fixed)\nCPU per delivered msg", false},
+	{"fanout-10k.srv_cpu", "fanout-10k\nCPU per delivered msg", false},
+	{"fanout-10k.msgs_per_s", "fanout-10k\ndelivered/s", true},
+	{"cluster.srv_cpu", "cluster (2 nodes, Redis)\nCPU per delivered msg", false},
+	{"cluster.msgs_per_s", "cluster (2 nodes, Redis)\ndelivered/s", true},
 }
 
 // chartPeers are the peers siogo is compared with, in bar order, and
@@ -41,7 +49,15 @@ var chartPeers = []struct{ name, color string }{
 type ratioChart struct {
 	ratios [][]float64
 	peers  []int  // indexes into chartPeers that have at least one ratio
-	lossy  []bool // by chartPeers index: lost, reordered or stalled in fanout
+	lossy  []bool // by chartPeers index: lost, reordered or stalled in a fanout scenario
+	// lossyAt[i][j]: chartPeers[j] lost, reordered or stalled in the
+	// scenario of chartMetrics[i].
+	lossyAt [][]bool
+}
+
+// lossyIn says whether r lost, reordered or stalled messages in scenario sc.
+func lossyIn(r result, sc string) bool {
+	return r[sc+".lost"] > 0 || r[sc+".disorder"] > 0 || r[sc+".stalled"] > 0
 }
 
 func ratiosOf(res map[string]result) ratioChart {
@@ -49,13 +65,13 @@ func ratiosOf(res map[string]result) ratioChart {
 	siogo, ok := res["siogo"]
 	has := make([]bool, len(chartPeers))
 	c.lossy = make([]bool, len(chartPeers))
-	for j, p := range chartPeers {
-		r := res[p.name]
-		c.lossy[j] = r["fanout.lost"] > 0 || r["fanout.disorder"] > 0 || r["fanout.stalled"] > 0
-	}
 	for _, m := range chartMetrics {
 		row := make([]float64, len(chartPeers))
+		lossy := make([]bool, len(chartPeers))
+		sc, _, _ := strings.Cut(m.key, ".")
 		for j, p := range chartPeers {
+			lossy[j] = lossyIn(res[p.name], sc)
+			c.lossy[j] = c.lossy[j] || lossy[j]
 			row[j] = math.NaN()
 			a, okA := siogo[m.key]
 			b, okB := res[p.name][m.key]
@@ -65,6 +81,7 @@ func ratiosOf(res map[string]result) ratioChart {
 			}
 		}
 		c.ratios = append(c.ratios, row)
+		c.lossyAt = append(c.lossyAt, lossy)
 	}
 	for j, h := range has {
 		if h {
@@ -96,19 +113,32 @@ func writeRatioChart(ctx context.Context, pngPath, title string, c ratioChart) e
 	} else {
 		yrange = fmt.Sprintf("[0:%g]", math.Ceil(hi*1.15*10)/10)
 	}
+	// Groups that have no ratio at all (a report from before a scenario
+	// existed, or a run of a few scenarios) are left out.
+	var shown []int
+	pos := map[int]float64{} // chartMetrics index → x of its group
+	for i, row := range c.ratios {
+		for _, j := range c.peers {
+			if !math.IsNaN(row[j]) {
+				pos[i] = float64(len(shown))
+				shown = append(shown, i)
+				break
+			}
+		}
+	}
 	n := len(c.peers)
 	slot := 0.8 / float64(n) // width of one bar's slot within a group
 	width := slot * 0.9
 
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	p("set terminal pngcairo size 1400,700 font \"sans,10\" noenhanced\n")
+	p("set terminal pngcairo size %d,700 font \"sans,10\" noenhanced\n", max(1400, 190*len(shown)))
 	p("set output %s\n", plot.Quote(pngPath))
 	p("set title %s\n", plot.Quote(title))
 	p("set style fill solid 0.85 border -1\n")
 	p("set grid ytics\n")
 	p("set key outside right center vertical box\n")
-	p("set xrange [-0.5:%g]\n", float64(len(chartMetrics))-0.5)
+	p("set xrange [-0.5:%g]\n", float64(len(shown))-0.5)
 	p("set yrange %s\n", yrange)
 	if logScale {
 		p("set logscale y 2\n")
@@ -121,19 +151,20 @@ func writeRatioChart(ctx context.Context, pngPath, title string, c ratioChart) e
 			plot.Quote("lost or reordered: that peer lost or reordered fanout messages (see the table)"))
 	}
 	var tics []string
-	for i, m := range chartMetrics {
+	for _, i := range shown {
+		m := chartMetrics[i]
 		dir := "lower is better"
 		if m.higher {
 			dir = "higher is better"
 		}
-		tics = append(tics, fmt.Sprintf("%s %d", plot.Quote(m.label+"\n("+dir+")"), i))
+		tics = append(tics, fmt.Sprintf("%s %g", plot.Quote(m.label+"\n("+dir+")"), pos[i]))
 	}
 	p("set xtics (%s) scale 0\n", strings.Join(tics, ", "))
 	for k, j := range c.peers {
 		p("$r%d << EOD\n", k)
 		for i, row := range c.ratios {
 			if r := row[j]; !math.IsNaN(r) {
-				x := float64(i) + (float64(k)-float64(n-1)/2)*slot
+				x := pos[i] + (float64(k)-float64(n-1)/2)*slot
 				p("%g %g %g %g %g %g\n", x, r, x-width/2, x+width/2, min(r, 1), max(r, 1))
 			}
 		}
@@ -179,23 +210,23 @@ func writeRatioChart(ctx context.Context, pngPath, title string, c ratioChart) e
 			plots = append(plots, fmt.Sprintf("%s using 1:2:%s with labels offset 0,%g font \",8\"%s notitle", name, text, off, extra))
 		}
 	}
-	points := func(k, j int, keep func(key string) bool) []pt {
+	points := func(k, j int, keep func(i int) bool) []pt {
 		var out []pt
-		for i, m := range chartMetrics {
-			if r := c.ratios[i][j]; !math.IsNaN(r) && keep(m.key) {
-				out = append(out, pt{float64(i) + (float64(k)-float64(n-1)/2)*slot, r})
+		for _, i := range shown {
+			if r := c.ratios[i][j]; !math.IsNaN(r) && keep(i) {
+				out = append(out, pt{pos[i] + (float64(k)-float64(n-1)/2)*slot, r})
 			}
 		}
 		return out
 	}
 	for k, j := range c.peers {
 		if c.lossy[j] {
-			labels(fmt.Sprintf("n%d", k), points(k, j, func(key string) bool { return strings.HasPrefix(key, "fanout.") }),
+			labels(fmt.Sprintf("n%d", k), points(k, j, func(i int) bool { return c.lossyAt[i][j] }),
 				`("lost or\nreordered")`, 2.4, ` tc rgb "#c00000"`)
 		}
 	}
 	for k, j := range c.peers {
-		labels(fmt.Sprintf("l%d", k), points(k, j, func(string) bool { return true }), `(sprintf("%.2f", $2))`, 0.7, "")
+		labels(fmt.Sprintf("l%d", k), points(k, j, func(int) bool { return true }), `(sprintf("%.2f", $2))`, 0.7, "")
 	}
 	plots = append(plots, "1 with lines lc rgb \"black\" lw 1.5 dt 2 title \"1.0: same as the other peer\"")
 	p("plot %s\n", strings.Join(plots, ", \\\n     "))

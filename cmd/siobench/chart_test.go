@@ -110,3 +110,20 @@ func TestParseReport(t *testing.T) {
 		t.Fatal("no error without a table")
 	}
 }
+
+// A peer's losses mark the bars of the scenario it lost messages in only.
+func TestRatiosLossyPerScenario(t *testing.T) {
+	c := ratiosOf(map[string]result{
+		"siogo": {"fanout.srv_cpu": 1, "fanout-10k.srv_cpu": 1, "cluster.srv_cpu": 1},
+		"node":  {"fanout.srv_cpu": 2, "fanout-10k.srv_cpu": 2, "cluster.srv_cpu": 2, "fanout-10k.lost": 3},
+	})
+	for i, m := range chartMetrics {
+		want := strings.HasPrefix(m.key, "fanout-10k.")
+		if got := c.lossyAt[i][0]; got != want {
+			t.Errorf("%s: lossy %v for node, want %v", m.key, got, want)
+		}
+	}
+	if !c.lossy[0] || c.lossy[1] {
+		t.Fatalf("lossy by peer %v", c.lossy)
+	}
+}

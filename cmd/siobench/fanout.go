@@ -18,6 +18,8 @@ type fanRun struct {
 	delivered atomic.Uint64 // messages received, all phases
 	measured  atomic.Uint64 // messages received while measuring
 	lat       hist
+	lag       hist          // fanout-rate: send time minus due time, while measuring
+	probed    atomic.Int64  // cluster: receivers that got a probe broadcast
 	progress  chan struct{} // poked by receivers, capacity 1
 }
 
@@ -29,6 +31,7 @@ type fanReceiver struct {
 	got      uint64 // messages received
 	max      uint64 // highest sequence number seen
 	disorder uint64 // messages with a sequence number below max
+	probed   bool   // cluster: got a probe broadcast
 	joined   chan struct{}
 }
 
@@ -72,6 +75,15 @@ func (f *fanReceiver) onPacket(pkt []byte) {
 		close(f.joined)
 		return
 	}
+	if isProbe(pkt) {
+		f.mu.Lock()
+		if !f.probed {
+			f.probed = true
+			f.run.probed.Add(1)
+		}
+		f.mu.Unlock()
+		return
+	}
 	seq, t, ok := parseMsg(pkt)
 	if !ok {
 		return
@@ -102,8 +114,32 @@ func (f *fanReceiver) onPacket(pkt []byte) {
 // second, delivery latency, server CPU per delivered message, and messages
 // lost or out of order (both must be 0).
 func runFanout(ctx context.Context, d *dialer, t target, cfg config, m cpuMeter) (result, error) {
+	return fanoutScenario(ctx, d, t, cfg, m, "fanout", cfg.FanReceivers, 0)
+}
+
+// runFanout10k is fanout with cfg.Fan10kReceivers receivers (10,000 in the
+// full preset).
+func runFanout10k(ctx context.Context, d *dialer, t target, cfg config, m cpuMeter) (result, error) {
+	return fanoutScenario(ctx, d, t, cfg, m, "fanout-10k", cfg.Fan10kReceivers, 0)
+}
+
+// runFanoutRate is fanout with the sender emitting at cfg.FanRate
+// broadcasts per second, whether or not the earlier ones have arrived;
+// latency counts from when each broadcast was due.
+func runFanoutRate(ctx context.Context, d *dialer, t target, cfg config, m cpuMeter) (result, error) {
+	if cfg.FanRate <= 0 {
+		return nil, fmt.Errorf("fanout-rate: no rate (--fanout-rate)")
+	}
+	return fanoutScenario(ctx, d, t, cfg, m, "fanout-rate", cfg.FanReceivers, cfg.FanRate)
+}
+
+// fanoutScenario runs fanout with n receivers, windowed (rate 0) or at rate
+// broadcasts per second, reporting under the metric keys name.*.
+func fanoutScenario(ctx context.Context, d *dialer, t target, cfg config, m cpuMeter, name string, n int, rate float64) (result, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("%s: no receivers", name)
+	}
 	run := &fanRun{base: time.Now(), progress: make(chan struct{}, 1)}
-	n := cfg.FanReceivers
 	recv := make([]*fanReceiver, n)
 	conns, err := dialMany(ctx, d, t.base, n, cfg.DialParallel, func(i int, c *Conn) packetFunc {
 		recv[i] = &fanReceiver{run: run, joined: make(chan struct{})}
@@ -113,33 +149,50 @@ func runFanout(ctx context.Context, d *dialer, t target, cfg config, m cpuMeter)
 		return nil, err
 	}
 	defer conns.Close()
-	for i, c := range conns.conns {
+	if err := joinAll(ctx, conns.conns, recv); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	sender, err := d.Dial(ctx, t.base)
+	if err != nil {
+		return nil, fmt.Errorf("%s: sender: %w", name, err)
+	}
+	defer sender.Close()
+	sender.Start(func([]byte) {}, nil)
+	return fanoutMeasure(ctx, cfg, m, run, recv, conns, sender, name, rate)
+}
+
+// joinAll has every receiver join room "fan" and waits for each ack.
+func joinAll(ctx context.Context, conns []*Conn, recv []*fanReceiver) error {
+	for i, c := range conns {
 		if err := c.Write([]byte(`420["join","fan"]`)); err != nil {
-			return nil, fmt.Errorf("fanout: join: %w", err)
+			return fmt.Errorf("join: %w", err)
 		}
 		select {
 		case <-recv[i].joined:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-time.After(10 * time.Second):
-			return nil, errors.New("fanout: no ack for join")
+			return errors.New("no ack for join")
 		}
 	}
-	sender, err := d.Dial(ctx, t.base)
-	if err != nil {
-		return nil, fmt.Errorf("fanout: sender: %w", err)
-	}
-	defer sender.Close()
-	sender.Start(func([]byte) {}, nil)
+	return nil
+}
 
+// fanoutMeasure has sender emit "fanout" for the warmup and the measured
+// window, windowed or at rate, then waits for every receiver in recv to get
+// every broadcast and reports under name.*. The servers it sends to must
+// broadcast to every receiver (conns are the receivers' connections).
+func fanoutMeasure(ctx context.Context, cfg config, m cpuMeter, run *fanRun, recv []*fanReceiver,
+	conns *connSet, sender *Conn, name string, rate float64) (result, error) {
+	n := len(recv)
 	var sent uint64
 	var buf []byte
-	send := func() error {
+	send := func(due time.Time) error {
 		sent++
 		buf = append(buf[:0], `42["fanout",{"seq":`...)
 		buf = strconv.AppendUint(buf, sent, 10)
 		buf = append(buf, `,"t":`...)
-		buf = strconv.AppendInt(buf, int64(time.Since(run.base)), 10)
+		buf = strconv.AppendInt(buf, int64(due.Sub(run.base)), 10)
 		buf = append(buf, "}]"...)
 		return sender.Write(buf)
 	}
@@ -166,15 +219,29 @@ func runFanout(ctx context.Context, d *dialer, t target, cfg config, m cpuMeter)
 		}
 	}
 	window := uint64(max(cfg.FanWindow, 1))
+	var pace *pacer
+	if rate > 0 {
+		pace = newPacer(rate)
+	}
 	pump := func(d time.Duration) error {
 		end := time.Now().Add(d)
+		if pace != nil {
+			// At a fixed rate nothing waits for deliveries: a server that
+			// cannot keep up falls behind, and its latency shows it.
+			return pace.run(ctx, end, func(_ uint64, due time.Time) error {
+				if run.phase.Load() == phaseMeasure {
+					run.lag.record(time.Since(due))
+				}
+				return send(due)
+			})
+		}
 		for time.Now().Before(end) {
 			if sent >= window {
 				if err := waitFor((sent - window + 1) * uint64(n)); err != nil {
 					return err
 				}
 			}
-			if err := send(); err != nil {
+			if err := send(time.Now()); err != nil {
 				return err
 			}
 		}
@@ -182,11 +249,12 @@ func runFanout(ctx context.Context, d *dialer, t target, cfg config, m cpuMeter)
 	}
 	// A server that loses messages stalls the pump; the run still reports
 	// what was delivered and how much was lost.
-	err = pump(cfg.Warmup)
+	err := pump(cfg.Warmup)
 	if err != nil && !errors.Is(err, errStalled) {
 		return nil, err
 	}
 	c0 := m.sample()
+	sent0 := sent
 	if err == nil {
 		run.phase.Store(phaseMeasure)
 		err = pump(cfg.Duration)
@@ -196,7 +264,7 @@ func runFanout(ctx context.Context, d *dialer, t target, cfg config, m cpuMeter)
 	}
 	run.phase.Store(phaseStop)
 	c1 := m.sample()
-	measured := run.measured.Load()
+	measured, sentMeasured := run.measured.Load(), sent-sent0
 	stalled := err != nil
 	if !stalled {
 		stalled = waitFor(sent*uint64(n)) != nil
@@ -205,7 +273,7 @@ func runFanout(ctx context.Context, d *dialer, t target, cfg config, m cpuMeter)
 		return nil, err
 	}
 	if err := conns.dropped(); err != nil {
-		return nil, fmt.Errorf("fanout: %w", err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	var lost, disorder uint64
 	for _, f := range recv {
@@ -215,21 +283,29 @@ func runFanout(ctx context.Context, d *dialer, t target, cfg config, m cpuMeter)
 		f.mu.Unlock()
 	}
 	q, _ := run.lat.quantiles(0.5, 0.99)
+	span := c1.at.Sub(c0.at)
 	r := result{
-		"fanout.receivers":  float64(n),
-		"fanout.window":     float64(window),
-		"fanout.msgs_per_s": float64(measured) / c1.at.Sub(c0.at).Seconds(),
-		"fanout.p50_us":     micros(q[0]),
-		"fanout.p99_us":     micros(q[1]),
-		"fanout.lost":       float64(lost),
-		"fanout.disorder":   float64(disorder),
-		"fanout.gen_cpu":    perUnit(c1.self-c0.self, measured),
+		name + ".receivers":  float64(n),
+		name + ".msgs_per_s": float64(measured) / span.Seconds(),
+		name + ".p50_us":     micros(q[0]),
+		name + ".p99_us":     micros(q[1]),
+		name + ".lost":       float64(lost),
+		name + ".disorder":   float64(disorder),
 	}
+	if rate > 0 {
+		r[name+".target_per_s"] = rate
+		r[name+".sent_per_s"] = float64(sentMeasured) / span.Seconds()
+		lag, _ := run.lag.quantiles(0.5, 0.99)
+		r[name+".lag_p50_us"], r[name+".lag_p99_us"] = micros(lag[0]), micros(lag[1])
+	} else {
+		r[name+".window"] = float64(window)
+	}
+	r[name+".gen_cpu"] = perUnit(c1.self-c0.self, measured)
 	if stalled {
-		r["fanout.stalled"] = 1
+		r[name+".stalled"] = 1
 	}
 	if m.serverPID > 0 {
-		r["fanout.srv_cpu"] = perUnit(c1.server-c0.server, measured)
+		r[name+".srv_cpu"] = perUnit(c1.server-c0.server, measured)
 	}
 	return r, nil
 }

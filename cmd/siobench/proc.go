@@ -87,7 +87,8 @@ func raiseFileLimit() (uint64, error) {
 
 // cpuMeter samples the CPU time of the server and of this process.
 type cpuMeter struct {
-	serverPID int // 0: unknown, server CPU is not measured
+	serverPID int   // 0: unknown, server CPU is not measured
+	otherPIDs []int // more server processes (the cluster's second node), summed with it
 	ticks     int64
 }
 
@@ -100,6 +101,10 @@ func (m cpuMeter) sample() cpuSample {
 	s := cpuSample{at: time.Now()}
 	if m.serverPID > 0 {
 		s.server, _ = procCPU(m.serverPID, m.ticks)
+		for _, pid := range m.otherPIDs {
+			cpu, _ := procCPU(pid, m.ticks)
+			s.server += cpu
+		}
 	}
 	s.self, _ = procCPU(os.Getpid(), m.ticks)
 	return s

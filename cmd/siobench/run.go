@@ -18,11 +18,11 @@ import (
 
 // Presets for the scenario sizes.
 var (
-	quickConfig = config{IdleConns: 5000, EchoClients: 100, FanReceivers: 200, FanWindow: 16,
+	quickConfig = config{IdleConns: 5000, EchoClients: 100, EchoRate: 5000, FanReceivers: 200, FanWindow: 16, FanRate: 100, Fan10kReceivers: 2000, ClusterReceivers: 200,
 		ConnWorkers: 256, WSWorkers: 16, DialParallel: 64, Warmup: 500 * time.Millisecond, Duration: 3 * time.Second, Settle: time.Second}
-	fullConfig = config{IdleConns: 10000, EchoClients: 1000, FanReceivers: 1000, FanWindow: 8,
+	fullConfig = config{IdleConns: 10000, EchoClients: 1000, EchoRate: 20000, FanReceivers: 1000, FanWindow: 8, FanRate: 50, Fan10kReceivers: 10000, ClusterReceivers: 1000,
 		ConnWorkers: 512, WSWorkers: 64, DialParallel: 128, Warmup: 2 * time.Second, Duration: 10 * time.Second, Settle: 3 * time.Second}
-	smokeConfig = config{IdleConns: 200, EchoClients: 10, FanReceivers: 20, FanWindow: 8,
+	smokeConfig = config{IdleConns: 200, EchoClients: 10, EchoRate: 500, FanReceivers: 20, FanWindow: 8, FanRate: 100, Fan10kReceivers: 100, ClusterReceivers: 20,
 		ConnWorkers: 8, WSWorkers: 4, DialParallel: 32, Warmup: 100 * time.Millisecond, Duration: 400 * time.Millisecond, Settle: 200 * time.Millisecond}
 )
 
@@ -49,6 +49,17 @@ type report struct {
 func notApplicable(peer, scenario string) string {
 	if peer == "gorilla" && scenario == "connect" {
 		return "the bare gorilla peer speaks no polling (WebSocket only); connect-ws is its handshake"
+	}
+	if scenario == "cluster" {
+		switch peer {
+		case "gorilla":
+			return "the bare gorilla peer has no adapter: it cannot be a node of a cluster"
+		case "zishang520":
+			return "the zishang520 peer has no Redis adapter: its module requires only socket.io/v2, not the port's separate adapter module"
+		}
+		if _, err := exec.LookPath("redis-server"); err != nil {
+			return "redis-server not found (make deps installs it)"
+		}
 	}
 	return ""
 }
@@ -90,8 +101,15 @@ func runPlan(ctx context.Context, pl plan) (*report, error) {
 			}
 			var runs []result
 			for i := range pl.repeat {
-				r, err := runOnce(ctx, argv, pl.pinPeer, func(ctx context.Context, t target) (result, error) {
-					m.serverPID = t.pid
+				once := runOnce
+				if sc == "cluster" {
+					once = runClusterOnce
+				}
+				r, err := once(ctx, argv, pl.pinPeer, func(ctx context.Context, t target) (result, error) {
+					m.serverPID, m.otherPIDs = t.pid, nil
+					if t.pid2 > 0 {
+						m.otherPIDs = []int{t.pid2}
+					}
 					return run(ctx, d, t, pl.cfg, m)
 				})
 				if ctx.Err() != nil {
@@ -141,6 +159,30 @@ func runOnce(ctx context.Context, argv []string, cpu int, fn func(context.Contex
 	}
 	defer p.stop()
 	return fn(ctx, target{base: p.base, pid: p.pid()})
+}
+
+// runClusterOnce starts a Redis and two nodes of a peer on it (--redis
+// URL), runs fn against them within a time limit, and stops them all.
+func runClusterOnce(ctx context.Context, argv []string, cpu int, fn func(context.Context, target) (result, error)) (result, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	rs, err := startRedis(ctx, cpu)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.stop()
+	argv = append(append([]string{}, argv...), "--redis", rs.url)
+	a, err := startPeer(ctx, argv, cpu)
+	if err != nil {
+		return nil, err
+	}
+	defer a.stop()
+	b, err := startPeer(ctx, argv, cpu)
+	if err != nil {
+		return nil, err
+	}
+	defer b.stop()
+	return fn(ctx, target{base: a.base, pid: a.pid(), base2: b.base, pid2: b.pid(), redisPID: rs.pid()})
 }
 
 func brief(r result) string {

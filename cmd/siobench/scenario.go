@@ -12,20 +12,28 @@ import (
 type target struct {
 	base string // "http://127.0.0.1:PORT"
 	pid  int    // its process, for /proc figures; 0 if unknown
+	// cluster: the second node (same peer, same Redis) and Redis itself.
+	base2    string
+	pid2     int
+	redisPID int
 }
 
 // config sizes the scenarios.
 type config struct {
-	IdleConns    int           // idle: connections held
-	EchoClients  int           // echo: clients, one ack in flight each
-	FanReceivers int           // fanout: receivers in room "fan"
-	FanWindow    int           // fanout: broadcasts in flight
-	ConnWorkers  int           // connect: concurrent handshakes (polling, then upgrade)
-	WSWorkers    int           // connect-ws: concurrent handshakes (WebSocket)
-	DialParallel int           // connections opened at once while setting up
-	Warmup       time.Duration // before each measured window
-	Duration     time.Duration // measured window
-	Settle       time.Duration // idle: wait before reading RSS
+	IdleConns        int           // idle: connections held
+	EchoClients      int           // echo, echo-rate: clients, one ack in flight each for echo
+	EchoRate         float64       // echo-rate: round trips per second, all clients together
+	FanReceivers     int           // fanout, fanout-rate: receivers in room "fan"
+	FanWindow        int           // fanout, fanout-10k: broadcasts in flight
+	FanRate          float64       // fanout-rate: broadcasts per second
+	Fan10kReceivers  int           // fanout-10k: receivers
+	ClusterReceivers int           // cluster: receivers, half on each node
+	ConnWorkers      int           // connect: concurrent handshakes (polling, then upgrade)
+	WSWorkers        int           // connect-ws: concurrent handshakes (WebSocket)
+	DialParallel     int           // connections opened at once while setting up
+	Warmup           time.Duration // before each measured window
+	Duration         time.Duration // measured window
+	Settle           time.Duration // idle: wait before reading RSS
 }
 
 // result holds one run's figures by metric key (see metrics in report.go).
@@ -34,7 +42,7 @@ type result map[string]float64
 // scenario runs once against a target.
 type scenario func(ctx context.Context, d *dialer, t target, cfg config, m cpuMeter) (result, error)
 
-var scenarioNames = []string{"idle", "echo", "fanout", "connect", "connect-ws"}
+var scenarioNames = []string{"idle", "echo", "echo-rate", "fanout", "fanout-rate", "fanout-10k", "cluster", "connect", "connect-ws"}
 
 func scenarioByName(name string) (scenario, bool) {
 	switch name {
@@ -42,8 +50,16 @@ func scenarioByName(name string) (scenario, bool) {
 		return runIdle, true
 	case "echo":
 		return runEcho, true
+	case "echo-rate":
+		return runEchoRate, true
 	case "fanout":
 		return runFanout, true
+	case "fanout-rate":
+		return runFanoutRate, true
+	case "fanout-10k":
+		return runFanout10k, true
+	case "cluster":
+		return runCluster, true
 	case "connect":
 		return runConnect, true
 	case "connect-ws":

@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/siogo/siogo/internal/benchpeer"
+	"github.com/siogo/siogo/redisadapter"
 	"github.com/siogo/siogo/socketio"
 	"go.uber.org/goleak"
 )
@@ -25,7 +27,7 @@ func startSiogo(t *testing.T) target {
 
 func startSiogoServer(t *testing.T) (target, *socketio.Server) {
 	t.Helper()
-	io, h := benchpeer.NewSiogo()
+	io, h := benchpeer.NewSiogo(socketio.Options{})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		io.Close()
@@ -34,7 +36,8 @@ func startSiogoServer(t *testing.T) (target, *socketio.Server) {
 	return target{base: srv.URL, pid: os.Getpid()}, io
 }
 
-var testConfig = config{IdleConns: 50, EchoClients: 5, FanReceivers: 10, FanWindow: 4, ConnWorkers: 4, WSWorkers: 2,
+var testConfig = config{IdleConns: 50, EchoClients: 5, EchoRate: 200, FanReceivers: 10, FanWindow: 4, FanRate: 50, Fan10kReceivers: 30,
+	ConnWorkers: 4, WSWorkers: 2,
 	DialParallel: 8, Warmup: 50 * time.Millisecond, Duration: 200 * time.Millisecond, Settle: 50 * time.Millisecond}
 
 // waitSessions waits until the server holds at most n Engine.IO sessions.
@@ -54,6 +57,9 @@ func TestScenariosAgainstSiogo(t *testing.T) {
 	m := cpuMeter{serverPID: tg.pid, ticks: clockTicks()}
 	d := newDialer()
 	for _, name := range scenarioNames {
+		if name == "cluster" {
+			continue // TestClusterAgainstSiogo
+		}
 		t.Run(name, func(t *testing.T) {
 			sessions := io.Engine().ClientsCount()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -65,6 +71,7 @@ func TestScenariosAgainstSiogo(t *testing.T) {
 			}
 			t.Log(brief(r))
 			want := map[string]string{"idle": "idle.rss_kb", "echo": "echo.rt_per_s", "fanout": "fanout.msgs_per_s",
+				"echo-rate": "echo-rate.rt_per_s", "fanout-rate": "fanout-rate.msgs_per_s", "fanout-10k": "fanout-10k.msgs_per_s",
 				"connect": "connect.handshakes_per_s", "connect-ws": "connect-ws.handshakes_per_s"}[name]
 			if _, ok := r[want]; !ok {
 				t.Fatalf("no %s in %v", want, r)
@@ -84,8 +91,22 @@ func TestScenariosAgainstSiogo(t *testing.T) {
 			if name == "echo" && r["echo.rt_per_s"] <= 0 {
 				t.Fatalf("no round trips: %v", r)
 			}
-			if name == "fanout" && (r["fanout.lost"] != 0 || r["fanout.disorder"] != 0 || r["fanout.msgs_per_s"] <= 0) {
-				t.Fatalf("fanout: %v", r)
+			if strings.HasPrefix(name, "fanout") && (r[name+".lost"] != 0 || r[name+".disorder"] != 0 ||
+				r[name+".stalled"] != 0 || r[name+".msgs_per_s"] <= 0) {
+				t.Fatalf("%s: %v", name, r)
+			}
+			if name == "fanout-10k" && r["fanout-10k.receivers"] != float64(testConfig.Fan10kReceivers) {
+				t.Fatalf("fanout-10k: %v receivers, want %d", r["fanout-10k.receivers"], testConfig.Fan10kReceivers)
+			}
+			// At a fixed rate the generator sends what was asked for (and
+			// a server in process keeps up): within a third of the target.
+			if name == "echo-rate" && (r["echo-rate.rt_per_s"] < testConfig.EchoRate*2/3 || r["echo-rate.rt_per_s"] > testConfig.EchoRate*4/3) {
+				t.Fatalf("echo-rate: %v", r)
+			}
+			if name == "fanout-rate" {
+				if s := r["fanout-rate.sent_per_s"]; s < testConfig.FanRate*2/3 || s > testConfig.FanRate*4/3 {
+					t.Fatalf("fanout-rate: %v", r)
+				}
 			}
 			if name == "idle" && r["idle.goroutines"] <= 0 {
 				t.Fatalf("idle: no goroutines per connection from /stats: %v", r)
@@ -249,5 +270,91 @@ func TestMedian(t *testing.T) {
 	m := median([]result{{"a": 3, "b": 1}, {"a": 1}, {"a": 2, "b": 3}})
 	if m["a"] != 2 || m["b"] != 2 {
 		t.Fatalf("median: %v", m)
+	}
+}
+
+// The pacer sends on schedule: the k-th send is due at start + k/rate, and
+// it makes every send due before the end, none after.
+func TestPacer(t *testing.T) {
+	p := newPacer(1000)
+	var n uint64
+	var late time.Duration
+	end := p.start.Add(100 * time.Millisecond)
+	err := p.run(context.Background(), end, func(k uint64, due time.Time) error {
+		if k != n {
+			t.Fatalf("send %d, want %d", k, n)
+		}
+		if want := p.start.Add(time.Duration(k) * time.Millisecond); due.Sub(want).Abs() > time.Microsecond {
+			t.Fatalf("send %d due at %v, want %v", k, due.Sub(p.start), want.Sub(p.start))
+		}
+		if !due.Before(end) {
+			t.Fatalf("send %d due at %v, after the end", k, due.Sub(p.start))
+		}
+		late = max(late, time.Since(due))
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 100 {
+		t.Fatalf("%d sends, want 100", n)
+	}
+	if time.Now().Before(end) {
+		t.Fatal("run returned before the end")
+	}
+	t.Logf("latest send %v after its due time", late)
+}
+
+// The cluster scenario against two in-process siogo nodes on a
+// redis-server of its own (skipped without redis-server).
+func TestClusterAgainstSiogo(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rs, err := startRedis(ctx, -1)
+	if err != nil {
+		t.Skip(err)
+	}
+	t.Cleanup(rs.stop)
+	node := func() string {
+		ropts, err := redis.ParseURL(rs.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rdb := redis.NewClient(ropts)
+		rn, err := redisadapter.NewNode(rdb, redisadapter.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		io := socketio.NewServer(socketio.Options{Adapter: rn.NewAdapter})
+		io.OnConnection(func(s *socketio.Socket) {
+			s.On("join", func(room string, ack socketio.AckFunc) {
+				s.Join(room)
+				ack()
+			})
+			s.On("fanout", func(a *socketio.Args) { io.To(benchpeer.FanRoom).Emit("msg", a.Values()...) })
+		})
+		srv := httptest.NewServer(io)
+		t.Cleanup(func() {
+			io.Close()
+			srv.Close()
+			rdb.Close()
+		})
+		return srv.URL
+	}
+	tg := target{base: node(), base2: node(), pid: os.Getpid(), redisPID: rs.pid()}
+	cfg := testConfig
+	cfg.ClusterReceivers = 10
+	r, err := runCluster(ctx, newDialer(), tg, cfg, cpuMeter{serverPID: os.Getpid(), ticks: clockTicks()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(brief(r))
+	if r["cluster.lost"] != 0 || r["cluster.disorder"] != 0 || r["cluster.stalled"] != 0 || r["cluster.msgs_per_s"] <= 0 ||
+		r["cluster.receivers"] != 10 {
+		t.Fatalf("cluster: %v", r)
+	}
+	if _, err := runCluster(ctx, newDialer(), target{base: tg.base}, cfg, cpuMeter{}); err == nil {
+		t.Fatal("cluster with one node: no error")
 	}
 }

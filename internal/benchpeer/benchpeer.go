@@ -22,10 +22,11 @@ import (
 // FanRoom is the room the "fanout" event broadcasts to.
 const FanRoom = "fan"
 
-// NewSiogo returns the siogo benchmark server and an http.Handler serving
-// it under /socket.io/ plus /stats. Close the server when done.
-func NewSiogo() (*socketio.Server, http.Handler) {
-	io := socketio.NewServer(socketio.Options{})
+// NewSiogo returns the siogo benchmark server built with opts (an adapter,
+// say) and an http.Handler serving it under /socket.io/ plus /stats. Close
+// the server when done.
+func NewSiogo(opts socketio.Options) (*socketio.Server, http.Handler) {
+	io := socketio.NewServer(opts)
 	io.OnConnection(func(s *socketio.Socket) {
 		s.On("echo", func(a *socketio.Args, ack socketio.AckFunc) { ack(a.Values()...) })
 		s.On("join", func(room string, ack socketio.AckFunc) {

@@ -4,7 +4,9 @@
 //	go run ./bench/peers/siogo --addr 127.0.0.1:0
 //
 // It prints "listening on http://HOST:PORT" as its first line of stdout and
-// runs until SIGINT or SIGTERM. With --debug-addr it also serves
+// runs until SIGINT or SIGTERM. With --redis URL the server is a node of a
+// cluster on the redisadapter package (siobench's cluster scenario), with
+// the same handlers. With --debug-addr it also serves
 // net/http/pprof there, for profiling a scenario:
 //
 //	go run ./bench/peers/siogo --addr 127.0.0.1:3000 --debug-addr 127.0.0.1:6060 &
@@ -25,12 +27,17 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/siogo/siogo/internal/benchpeer"
+	"github.com/siogo/siogo/redisadapter"
+	"github.com/siogo/siogo/socketio"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	debugAddr := flag.String("debug-addr", "", "serve net/http/pprof on this address")
+	redisURL := flag.String("redis", "", "be a node of a cluster on this Redis (redis://HOST:PORT)")
 	flag.Parse()
 
 	if *debugAddr != "" {
@@ -41,7 +48,13 @@ func main() {
 		go func() { log.Println(http.ListenAndServe(*debugAddr, dbg)) }()
 	}
 
-	io, handler := benchpeer.NewSiogo()
+	var io *socketio.Server
+	var handler http.Handler
+	if *redisURL != "" {
+		io, handler = newClusterNode(*redisURL)
+	} else {
+		io, handler = benchpeer.NewSiogo(socketio.Options{})
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatalf("siogo peer: %v", err)
@@ -58,4 +71,17 @@ func main() {
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	hs.Shutdown(sctx)
+}
+
+// newClusterNode is benchpeer.NewSiogo on the Redis adapter.
+func newClusterNode(url string) (*socketio.Server, http.Handler) {
+	ropts, err := redis.ParseURL(url)
+	if err != nil {
+		log.Fatalf("siogo peer: --redis %q: %v", url, err)
+	}
+	node, err := redisadapter.NewNode(redis.NewClient(ropts), redisadapter.Options{})
+	if err != nil {
+		log.Fatalf("siogo peer: redis adapter: %v", err)
+	}
+	return benchpeer.NewSiogo(socketio.Options{Adapter: node.NewAdapter})
 }
