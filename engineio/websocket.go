@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 	"unicode/utf8"
 
@@ -15,8 +16,9 @@ import (
 // (Node's perMessageDeflate threshold).
 const compressionThreshold = 1024
 
-// writeTimeout bounds one flush to a WebSocket; a client that cannot take
-// its data that fast is dropped rather than holding a goroutine forever.
+// writeTimeout bounds a write to a WebSocket (to between half of it and
+// all of it: see wsConn.armDeadline); a client that cannot take its data
+// that fast is dropped rather than holding a goroutine forever.
 const writeTimeout = 10 * time.Second
 
 // closeGrace is how long a closing WebSocket waits for the client's close frame.
@@ -270,6 +272,16 @@ var errInvalidUTF8 = errors.New("engineio: invalid UTF-8 in a text frame")
 // flushWebSocket writes the queue until it is empty, then exits: a WebSocket
 // session has a writer goroutine only while it has something to write.
 func (s *Socket) flushWebSocket(t wsTransport) {
+	s.mu.Lock()
+	shared := len(s.queue) > 0 && s.queue[0].sends.Load() > 1
+	s.mu.Unlock()
+	if shared {
+		// A broadcast: let the goroutines already waiting to run (the
+		// broadcaster, the next broadcast) go first, so that one write
+		// carries what they queue meanwhile. With nothing else to run
+		// this returns at once.
+		runtime.Gosched()
+	}
 	for {
 		s.mu.Lock()
 		if len(s.queue) == 0 || s.ws != t {
