@@ -3,6 +3,7 @@ package engineio
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,6 +52,7 @@ type Socket struct {
 	ws           wsTransport
 	b64          bool        // the WebSocket client wants binary as base64 text
 	flushing     bool        // a flusher goroutine owns the WebSocket's writes
+	writing      atomic.Bool // the flusher is inside a write
 	probe        wsTransport // the WebSocket being upgraded to, if any
 	upgradeTimer *time.Timer
 
@@ -148,7 +150,10 @@ func (s *Socket) writableLocked() bool {
 		return false
 	}
 	if s.ws != nil {
-		return !s.flushing
+		// Not !flushing: a flusher that has written everything but not
+		// yet noticed the empty queue would drop a volatile packet for a
+		// client that already has all its data (and may be answering it).
+		return !s.writing.Load()
 	}
 	return s.pollActive
 }

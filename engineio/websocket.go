@@ -293,7 +293,9 @@ func (s *Socket) flushWebSocket(t wsTransport) {
 		b64 := s.b64
 		s.mu.Unlock()
 
+		s.writing.Store(true)
 		closing, err := t.flush(batch, b64)
+		s.writing.Store(false)
 		s.returnQueue(batch)
 		if err != nil || closing {
 			s.mu.Lock()
