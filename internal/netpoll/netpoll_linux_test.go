@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // pair returns the two ends of a loopback TCP connection.
@@ -58,9 +60,9 @@ func TestPollerEvents(t *testing.T) {
 	defer p.Close()
 	s, c := pair(t)
 	c.Write([]byte("early"))
-	time.Sleep(10 * time.Millisecond) // let it reach s's receive buffer
-	events := make(chan bool, 16)
 	rc := rawConn(t, s)
+	waitQueued(t, rc, len("early")) // in s's receive buffer before the watch begins
+	events := make(chan bool, 16)
 	if _, err := p.Add(rc, func(hup bool) { events <- hup }); err != nil {
 		t.Fatal(err)
 	}
@@ -139,5 +141,22 @@ func TestReadClosedConn(t *testing.T) {
 	s.Close()
 	if _, _, err := Read(rc, make([]byte, 8)); err == nil {
 		t.Fatal("read on a closed connection succeeded")
+	}
+}
+
+// waitQueued waits until the socket behind rc has n bytes to read.
+func waitQueued(t *testing.T, rc syscall.RawConn, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var queued int
+		rc.Control(func(fd uintptr) { queued, _ = unix.IoctlGetInt(int(fd), unix.SIOCINQ) })
+		if queued >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bytes queued, want %d", queued, n)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
