@@ -55,13 +55,11 @@ type wsConn struct {
 	hup     atomic.Bool  // the stream's end (or an error) is waiting: read until it
 
 	// pollMu orders the Poller's watch with Close, which an upgrade's
-	// timeout may call while the watch begins.
+	// timeout may call while the watch begins; closed is under it too.
 	pollMu sync.Mutex
 	rc     syscall.RawConn // nil: a goroutine reads
 	token  uint64          // the Poller's, when rc is set
 	closed bool
-
-	closeOnce sync.Once
 }
 
 func newWSConn(srv *Server, c net.Conn) *wsConn {
@@ -208,16 +206,17 @@ func (c *wsConn) end(err error) {
 
 // Close drops the connection at once. Safe to call more than once.
 func (c *wsConn) Close() error {
-	c.closeOnce.Do(func() {
-		c.pollMu.Lock()
-		c.closed = true
-		if c.rc != nil {
-			c.srv.netpoller().Remove(c.rc, c.token)
-		}
+	c.pollMu.Lock()
+	if c.closed {
 		c.pollMu.Unlock()
-		c.conn.Close()
-	})
-	return nil
+		return nil
+	}
+	c.closed = true
+	if c.rc != nil {
+		c.srv.netpoller().Remove(c.rc, c.token)
+	}
+	c.pollMu.Unlock()
+	return c.conn.Close()
 }
 
 // shutdown sends an empty close frame, as Node's ws.close() does, and
@@ -297,6 +296,19 @@ func (c *wsConn) writableLocked() error {
 // write writes bufs with one system call (writev, or write for a single
 // buffer; more only past the 1024 buffers writev takes). It consumes bufs.
 func (c *wsConn) write(bufs *net.Buffers, deadline time.Time) error {
+	return c.send(bufs, deadline, false)
+}
+
+// writeFrame writes one whole frame, noting a close frame: nothing may
+// follow it.
+func (c *wsConn) writeFrame(frame []byte, deadline time.Time) error {
+	bufs := net.Buffers{frame}
+	return c.send(&bufs, deadline, len(frame) > 0 && frame[0] == finBit|opClose)
+}
+
+// send writes bufs under the write lock; closing marks them as the close
+// frame, after which nothing more is written.
+func (c *wsConn) send(bufs *net.Buffers, deadline time.Time, closing bool) error {
 	if !c.lock(deadline) {
 		return os.ErrDeadlineExceeded
 	}
@@ -313,28 +325,9 @@ func (c *wsConn) write(bufs *net.Buffers, deadline time.Time) error {
 	}
 	if err != nil {
 		c.err = err
-	}
-	return err
-}
-
-// writeFrame writes one whole frame, noting a close frame: nothing may
-// follow it.
-func (c *wsConn) writeFrame(frame []byte, deadline time.Time) error {
-	if !c.lock(deadline) {
-		return os.ErrDeadlineExceeded
-	}
-	defer c.unlock()
-	if err := c.writableLocked(); err != nil {
 		return err
 	}
-	c.armDeadline(deadline)
-	if _, err := c.conn.Write(frame); err != nil {
-		c.err = err
-		return err
-	}
-	if len(frame) > 0 && frame[0] == finBit|opClose {
-		c.closeSent = true
-	}
+	c.closeSent = closing
 	return nil
 }
 
