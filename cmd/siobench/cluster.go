@@ -1,17 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os/exec"
 	"strconv"
-	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/siogo/siogo/internal/redistest"
 )
 
 // runCluster is fanout across a cluster: two nodes of the same peer on one
@@ -107,74 +105,14 @@ var probePrefix = []byte(`2["msg",{"probe":`)
 // isProbe reports whether pkt is a probe broadcast.
 func isProbe(pkt []byte) bool { return bytes.HasPrefix(pkt, probePrefix) }
 
-// redisServer is a redis-server process of our own.
-type redisServer struct {
-	cmd  *exec.Cmd
-	url  string
-	done chan struct{}
-}
-
-// startRedis runs redis-server on a free port of 127.0.0.1, without
-// persistence, pinned to cpu when cpu >= 0, and waits until it answers.
-func startRedis(ctx context.Context, cpu int) (*redisServer, error) {
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		return nil, errors.New("redis-server not found (make deps installs it)")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	argv := []string{bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}
+// startRedis runs a redis-server for a cluster run, pinned to cpu when
+// cpu >= 0.
+func startRedis(cpu int) (*redistest.Server, error) {
+	var wrap []string
 	if cpu >= 0 {
 		if ts, err := exec.LookPath("taskset"); err == nil {
-			argv = append([]string{ts, "-c", strconv.Itoa(cpu)}, argv...)
+			wrap = []string{ts, "-c", strconv.Itoa(cpu)}
 		}
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	rs := &redisServer{cmd: cmd, url: fmt.Sprintf("redis://127.0.0.1:%d", port), done: make(chan struct{})}
-	var exited atomic.Bool
-	go func() { cmd.Wait(); exited.Store(true); close(rs.done) }()
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	end := time.Now().Add(10 * time.Second)
-	for {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.SetDeadline(time.Now().Add(time.Second))
-			c.Write([]byte("PING\r\n"))
-			line, err := bufio.NewReader(c).ReadString('\n')
-			c.Close()
-			if err == nil && line == "+PONG\r\n" {
-				return rs, nil
-			}
-		}
-		if exited.Load() {
-			return nil, fmt.Errorf("redis-server exited: %s", bytes.TrimSpace(out.Bytes()))
-		}
-		if time.Now().After(end) || ctx.Err() != nil {
-			rs.stop()
-			return nil, fmt.Errorf("redis-server not answering on %s", addr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (r *redisServer) pid() int { return r.cmd.Process.Pid }
-
-// stop sends SIGTERM, then SIGKILL after 3 s, and waits for the exit.
-func (r *redisServer) stop() {
-	r.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-r.done:
-		return
-	case <-time.After(3 * time.Second):
-	}
-	r.cmd.Process.Kill()
-	<-r.done
+	return redistest.Run(wrap...)
 }

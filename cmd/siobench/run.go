@@ -166,12 +166,12 @@ func runOnce(ctx context.Context, argv []string, cpu int, fn func(context.Contex
 func runClusterOnce(ctx context.Context, argv []string, cpu int, fn func(context.Context, target) (result, error)) (result, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
-	rs, err := startRedis(ctx, cpu)
+	rs, err := startRedis(cpu)
 	if err != nil {
 		return nil, err
 	}
-	defer rs.stop()
-	argv = append(append([]string{}, argv...), "--redis", rs.url)
+	defer rs.Stop()
+	argv = append(append([]string{}, argv...), "--redis", rs.URL())
 	a, err := startPeer(ctx, argv, cpu)
 	if err != nil {
 		return nil, err
@@ -182,7 +182,7 @@ func runClusterOnce(ctx context.Context, argv []string, cpu int, fn func(context
 		return nil, err
 	}
 	defer b.stop()
-	return fn(ctx, target{base: a.base, pid: a.pid(), base2: b.base, pid2: b.pid(), redisPID: rs.pid()})
+	return fn(ctx, target{base: a.base, pid: a.pid(), base2: b.base, pid2: b.pid(), redisPID: rs.Pid()})
 }
 
 func brief(r result) string {

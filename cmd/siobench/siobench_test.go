@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/siogo/siogo/internal/benchpeer"
+	"github.com/siogo/siogo/internal/redistest"
 	"github.com/siogo/siogo/redisadapter"
 	"github.com/siogo/siogo/socketio"
 	"go.uber.org/goleak"
@@ -311,13 +312,9 @@ func TestPacer(t *testing.T) {
 func TestClusterAgainstSiogo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	rs, err := startRedis(ctx, -1)
-	if err != nil {
-		t.Skip(err)
-	}
-	t.Cleanup(rs.stop)
+	rs := redistest.Start(t)
 	node := func() string {
-		ropts, err := redis.ParseURL(rs.url)
+		ropts, err := redis.ParseURL(rs.URL())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,7 +339,7 @@ func TestClusterAgainstSiogo(t *testing.T) {
 		})
 		return srv.URL
 	}
-	tg := target{base: node(), base2: node(), pid: os.Getpid(), redisPID: rs.pid()}
+	tg := target{base: node(), base2: node(), pid: os.Getpid(), redisPID: rs.Pid()}
 	cfg := testConfig
 	cfg.ClusterReceivers = 10
 	r, err := runCluster(ctx, newDialer(), tg, cfg, cpuMeter{serverPID: os.Getpid(), ticks: clockTicks()})

@@ -2,6 +2,7 @@
 //
 // Start launches redis-server on a free loopback port with persistence off,
 // waits until it answers PING and stops it (by pid) when the test ends.
+// Run does the same outside a test (the load generator's cluster scenario).
 // Tests are skipped, with a message saying why, when redis-server is not
 // installed. Stop, Resume and Restart take the server away and bring a new
 // one back on the same port, for tests of what clients do meanwhile.
@@ -9,6 +10,7 @@ package redistest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os/exec"
@@ -24,9 +26,13 @@ import (
 // startTimeout bounds how long a start waits for the server to answer.
 const startTimeout = 10 * time.Second
 
+// ErrNotInstalled: there is no redis-server in PATH.
+var ErrNotInstalled = errors.New("redistest: redis-server not found in PATH (apt-get install redis-server; make test installs it)")
+
 // Server is a redis-server run for one test.
 type Server struct {
 	bin  string
+	wrap []string // runs the server through this command (taskset -c N)
 	port int
 
 	mu   sync.Mutex
@@ -42,29 +48,53 @@ type process struct {
 // server is killed when t ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redistest: redis-server not found in PATH (apt-get install redis-server; make test installs it)")
+	s, err := Run()
+	if errors.Is(err, ErrNotInstalled) {
+		t.Skip(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("redistest: free port: %v", err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	s := &Server{bin: bin, port: port}
-	if err := s.start(); err != nil {
-		t.Fatalf("redistest: %v", err)
+		t.Fatal(err)
 	}
 	t.Cleanup(s.Stop)
 	return s
 }
 
+// Run starts a redis-server, through the command wrap if given (taskset -c
+// 1, say), and waits until it answers PING. Stop it when done.
+func Run(wrap ...string) (*Server, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, ErrNotInstalled
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("redistest: free port: %w", err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	s := &Server{bin: bin, wrap: wrap, port: port}
+	if err := s.start(); err != nil {
+		return nil, fmt.Errorf("redistest: %w", err)
+	}
+	return s, nil
+}
+
+// Pid returns the running server's process id, 0 while stopped.
+func (s *Server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return 0
+	}
+	return s.proc.cmd.Process.Pid
+}
+
 // start runs the server and waits until it answers PING.
 func (s *Server) start() error {
-	cmd := exec.Command(s.bin,
+	argv := append(append([]string{}, s.wrap...), s.bin,
 		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning")
+	cmd := exec.Command(argv[0], argv[1:]...)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting redis-server: %w", err)
 	}
