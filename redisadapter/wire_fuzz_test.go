@@ -163,7 +163,7 @@ func FuzzDecodeBroadcast(f *testing.F) {
 
 		// Re-encoded as siogo publishes it, the message decodes to the same
 		// (when its data is an event's, as only those are re-published).
-		if !isEventData(m.data) || beyondExact(m.data) || len(m.atts) != placeholders(m.data) ||
+		if !isEventData(m.data) || notepack.BeyondExact(m.data) || len(m.atts) != placeholders(m.data) ||
 			binjson.CheckPlaceholders(m.data, len(m.atts)) != nil {
 			return
 		}
@@ -273,38 +273,6 @@ func deref(s *string) string {
 // placeholders counts the placeholders notepack.ToJSON wrote for bin values.
 func placeholders(js []byte) int {
 	return bytes.Count(js, []byte(`{"_placeholder":true,"num":`))
-}
-
-// beyondExact reports whether the JSON text js (as notepack.ToJSON writes
-// it) holds a number of magnitude 2^63 or more, which notepack.io
-// re-encodes modulo 2^64 and so cannot round-trip. A copy of notepack's
-// test helper.
-func beyondExact(js []byte) bool {
-	inStr := false
-	run := 0
-	for i := 0; i < len(js); i++ {
-		c := js[i]
-		switch {
-		case inStr:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inStr = false
-			}
-		case c == '"':
-			inStr = true
-		case c >= '0' && c <= '9':
-			run++
-			if run >= 19 {
-				return true
-			}
-		case c == '+':
-			return true
-		default:
-			run = 0
-		}
-	}
-	return false
 }
 
 // beyondInt64 reports whether a decoded JSON value holds an integral

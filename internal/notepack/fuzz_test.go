@@ -7,37 +7,6 @@ import (
 	"testing"
 )
 
-// beyondExact reports whether the JSON text js (as ToJSON writes it) holds
-// a number of magnitude 2^63 or more, which notepack.io re-encodes modulo
-// 2^64 and so cannot round-trip.
-func beyondExact(js []byte) bool {
-	inStr := false
-	run := 0
-	for i := 0; i < len(js); i++ {
-		c := js[i]
-		switch {
-		case inStr:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inStr = false
-			}
-		case c == '"':
-			inStr = true
-		case c >= '0' && c <= '9':
-			run++
-			if run >= 19 {
-				return true
-			}
-		case c == '+':
-			return true // 1e+21 and beyond
-		default:
-			run = 0
-		}
-	}
-	return false
-}
-
 func FuzzToJSON(f *testing.F) {
 	f.Add(unhex(f, hexText(broadcastWire)))
 	f.Add(unhex(f, "93 d7ff1d5353006553f100 c0 82a161c40101a162d40000"))
@@ -56,7 +25,7 @@ func FuzzToJSON(f *testing.F) {
 		if !json.Valid(js) {
 			t.Fatalf("invalid JSON %q", js)
 		}
-		if beyondExact(js) || bytes.Count(js, []byte(`"_placeholder"`)) != len(atts) {
+		if BeyondExact(js) || bytes.Count(js, []byte(`"_placeholder"`)) != len(atts) {
 			return
 		}
 		again, err := AppendJSON(nil, js, atts)
