@@ -93,12 +93,6 @@ func (b *wsBatch) appendMessage(m *Message, b64 bool) {
 	}
 }
 
-// appendControl adds a control frame (payload at most 125 bytes).
-func (b *wsBatch) appendControl(op byte, payload []byte) {
-	b.buf = appendFrameHeader(b.buf, op, len(payload))
-	b.buf = append(b.buf, payload...)
-}
-
 func (b *wsBatch) appendPayload(p []byte) {
 	if len(p) <= copyLimit || b.copyAll {
 		b.buf = append(b.buf, p...)

@@ -102,18 +102,4 @@ func keysOf(t *testing.T, obj string) []string {
 	return keys
 }
 
-// sockets collects the server-side sockets of a namespace as they connect.
-func sockets(nsp *socketio.Namespace) <-chan *socketio.Socket {
-	ch := make(chan *socketio.Socket, 64)
-	nsp.OnConnection(func(s *socketio.Socket) { ch <- s })
-	return ch
-}
-
-// reasons collects the disconnect reasons of every socket of nsp.
-func reasons(nsp *socketio.Namespace) <-chan string {
-	ch := make(chan string, 64)
-	nsp.OnConnection(func(s *socketio.Socket) { s.OnDisconnect(func(r string) { ch <- r }) })
-	return ch
-}
-
 func jsonString(raw json.RawMessage, s *string) error { return json.Unmarshal(raw, s) }
