@@ -77,7 +77,7 @@ const state = {
   wanted: new Set(), // rooms to be in; re-joined after each (re)connect
   current: "",
   conn: "idle",
-  connectedAt: 0,
+  tokenExpiry: 0, // when the token of the current session expires (local clock)
   retry: null, // {attempt, delay, at} of the next scheduled reconnection
   lastError: "",
   ticker: 0,
@@ -138,7 +138,11 @@ function intOption(name, fallback) {
 // ---------------------------------------------------------------------------
 // Tokens
 
-/** POST /api/token {name} → {token, name, rooms, expiresAt}; throws with the server's error. */
+/**
+ * POST /api/token {name} → {token, name, rooms, expiresAt, expiresIn}; throws
+ * with the server's error. Adds `expiry`: when the token expires by this
+ * page's clock (from expiresIn, so that a skewed clock does not matter).
+ */
 async function fetchToken(name) {
   let res;
   try {
@@ -157,6 +161,7 @@ async function fetchToken(name) {
     // not JSON: fall through to the status
   }
   if (!res.ok || !body.token) throw new Error(body.error || `the server answered ${res.status}`);
+  body.expiry = Date.now() + (Number.isFinite(body.expiresIn) ? body.expiresIn : body.expiresAt - Date.now());
   return body;
 }
 
@@ -299,16 +304,21 @@ function connect(firstToken) {
   const opts = {
     // A function, so that every (re)connection gets a fresh short-lived token.
     auth: (cb) => {
-      if (pending && pending.expiresAt - Date.now() > 15000) {
+      const use = (t) => {
+        state.tokenExpiry = t.expiry;
+        cb({ token: t.token });
+      };
+      if (pending && pending.expiry - Date.now() > 15000) {
         const t = pending;
         pending = null;
-        return cb({ token: t.token });
+        return use(t);
       }
       pending = null;
       fetchToken(state.name).then(
-        (t) => cb({ token: t.token }),
+        use,
         (err) => {
           log(`token: ${err.message}`);
+          state.tokenExpiry = 0;
           cb({}); // the server answers token_missing, which is shown
         },
       );
@@ -351,7 +361,6 @@ function connect(firstToken) {
     setTransport(manager.engine?.transport?.name);
     state.retry = null;
     state.lastError = "";
-    state.connectedAt = Date.now();
     log(`connect id=${socket.id} via ${manager.engine?.transport?.name}${socket.recovered ? " (state recovered)" : ""}`);
     setConn("connected");
     if (socket.recovered) {
@@ -383,9 +392,10 @@ function connect(firstToken) {
     setTransport("");
     if (reason === "io client disconnect") return setConn("idle");
     state.lastError = reason;
-    if (reason === "io server disconnect" && Date.now() - state.connectedAt > 5000) {
-      // The server ended the session, typically because the short-lived
-      // token expired: connect again, the auth function fetches a new one.
+    if (reason === "io server disconnect" && state.tokenExpiry && Date.now() >= state.tokenExpiry) {
+      // The server ends a session when its token expires (after its
+      // leeway): connect again, the auth function fetches a new token. Any
+      // other server disconnect (a kick) is final, as socket.io intends.
       log("the server ended the session: reconnecting with a fresh token");
       setConn("connecting");
       socket.connect();

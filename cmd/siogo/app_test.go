@@ -263,6 +263,31 @@ func TestTokenEndpoint(t *testing.T) {
 	}
 }
 
+// The page schedules its reconnection by expiresIn, which must agree with
+// the token's own exp whatever the two clocks say.
+func TestTokenExpiresIn(t *testing.T) {
+	n := startNode(t, "-token-ttl", "90s")
+	res, err := http.Post(n.base+"/api/token", "application/json", strings.NewReader(`{"name":"alice"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		ExpiresAt int64 `json:"expiresAt"`
+		ExpiresIn int64 `json:"expiresIn"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	// exp has whole seconds, so up to a second less than the TTL remains.
+	if body.ExpiresIn <= 89_000-int64(wait/time.Millisecond) || body.ExpiresIn > 90_000 {
+		t.Errorf("expiresIn = %d ms, want about 90 s", body.ExpiresIn)
+	}
+	if left := time.Until(time.UnixMilli(body.ExpiresAt)); left < 85*time.Second || left > 90*time.Second {
+		t.Errorf("expiresAt is %v from now, want about 90 s", left)
+	}
+}
+
 func TestEndpoints(t *testing.T) {
 	n := startNode(t)
 	alice := n.login("alice")

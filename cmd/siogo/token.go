@@ -92,6 +92,8 @@ func (ti *tokenIssuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"name":      name,
 		"rooms":     c.Rooms,
 		"expiresAt": c.ExpiresAt.UnixMilli(),
+		// Relative, for clients whose clock differs from the server's.
+		"expiresIn": c.ExpiresAt.Sub(ti.now()).Milliseconds(),
 	})
 }
 
