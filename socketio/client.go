@@ -31,8 +31,11 @@ type client struct {
 
 	// Guarded by mu. The bools sit next to websocket, where they take no
 	// word of their own: a client per connection, so bytes count.
-	working bool
-	closing bool
+	working   bool
+	closing   bool
+	releasing bool
+
+	holding atomic.Bool // see hold
 
 	mu        sync.Mutex
 	cond      sync.Cond // signals progress of the worker; L is &mu
@@ -42,6 +45,7 @@ type client struct {
 	enqueued  uint64
 	processed uint64
 	connTimer *time.Timer // until the first namespace is joined
+	held      *heldWrites // what was sent while holding
 }
 
 type inboxItem struct {
@@ -256,6 +260,9 @@ func (c *client) writePacket(p *Packet, volatile bool) {
 }
 
 func (c *client) writeMessages(msgs []*engineio.Message, volatile bool) {
+	if c.holding.Load() && c.keep(msgs, volatile) {
+		return
+	}
 	if volatile {
 		c.conn.SendVolatile(msgs...)
 		return
@@ -265,6 +272,7 @@ func (c *client) writeMessages(msgs []*engineio.Message, volatile bool) {
 
 // close ends the whole connection; the sockets see reason.
 func (c *client) close(reason string) {
+	c.release() // what a connection handler sent goes before the close
 	if c.beginClose(reason) {
 		c.conn.Close()
 	}

@@ -236,6 +236,7 @@ func (a *InMemoryAdapter) BroadcastWithAck(p *Packet, opts *BroadcastOptions, cl
 		s.acks[p.ID] = onAck
 		s.mu.Unlock()
 		s.client.writeMessages(msgs, opts.Flags.Volatile)
+		s.client.release() // a connection handler may wait for this ack
 	})
 	a.nsp.srv.eventOut(a.nsp.name, p, n)
 	clientCount(n)

@@ -228,8 +228,12 @@ func (n *Namespace) add(c *client, auth json.RawMessage) {
 		fn(n.name)
 	}
 	n.mu.Lock()
-	n.sockets[s.id] = s
 	hs := n.onConnection
+	if len(hs) > 0 {
+		c.hold()
+		defer c.release()
+	}
+	n.sockets[s.id] = s
 	n.mu.Unlock()
 	s.mu.Lock()
 	s.connected = true

@@ -421,10 +421,13 @@ func (s *Socket) emitAck(event string, args []any, ack func(*Args), flags Broadc
 		// Through the adapter, so the packet gets an offset and is kept
 		// for a recovery.
 		s.nsp.adapter.Broadcast(p, &BroadcastOptions{Rooms: []Room{s.id}, Flags: flags})
-		return p.ID, nil
+	} else {
+		s.client.writeMessages(encodeFor(p, flags), flags.Volatile)
+		s.nsp.srv.eventOut(s.nsp.name, p, 1)
 	}
-	s.client.writeMessages(encodeFor(p, flags), flags.Volatile)
-	s.nsp.srv.eventOut(s.nsp.name, p, 1)
+	if ack != nil {
+		s.client.release() // a connection handler may wait for this ack
+	}
 	return p.ID, nil
 }
 

@@ -10,13 +10,39 @@
 import { describe, it, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { startFixture, targets } from "../lib/fixture.mjs";
-import { connectClient, ask, closeSockets } from "../lib/sio.mjs";
+import { connectClient, sioClient, ask, closeSockets } from "../lib/sio.mjs";
 import { once, until } from "../lib/wait.mjs";
 
 const MODE = "socketio-scenarios";
 const WS = { transports: ["websocket"] };
 
 for (const target of targets()) {
+  describe(`${target}: rooms joined by the connection handler`, () => {
+    let fx;
+    const sockets = [];
+    before(async () => {
+      fx = await startFixture({ target, mode: MODE });
+    });
+    afterEach(() => closeSockets(sockets));
+    after(async () => {
+      closeSockets(sockets);
+      await fx?.stop();
+    });
+
+    for (const transport of ["websocket", "polling"]) {
+      it(`${transport}: a broadcast sent as soon as the client is connected reaches the room its slow connection handler joined`, async () => {
+        const sender = await connectClient(sockets, fx.url, "/", WS);
+        const room = `joined-on-connect-${transport}`;
+        const s = sioClient(sockets, fx.url, "/", { transports: [transport], auth: { joinOnConnect: room, slowConnect: 40 } });
+        const news = once(s, "news", 5000);
+        // Broadcast the moment "connect" fires: in Node the handler has
+        // run by then, whatever it took.
+        s.on("connect", () => sender.emit("op", { from: "nsp", ops: [["to", room]], action: "emit", event: "news", args: ["hi"] }, () => {}));
+        assert.deepEqual(await news, ["hi"]);
+      });
+    }
+  });
+
   describe(`${target}: socket.io rooms and broadcasts`, () => {
     let fx;
     const sockets = [];

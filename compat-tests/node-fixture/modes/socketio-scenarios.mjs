@@ -52,6 +52,14 @@ export async function start(httpServer, opts) {
   const setup = (socket) => {
     const nsp = socket.nsp;
     socket.on("disconnect", (reason) => reasons.set(`${nsp.name} ${socket.id}`, reason));
+    // auth {joinOnConnect: room, slowConnect: ms}: the handler takes its
+    // time (synchronously, as any handler runs here), then joins room.
+    const { joinOnConnect, slowConnect } = socket.handshake.auth ?? {};
+    if (typeof joinOnConnect === "string") {
+      const until = Date.now() + (Number(slowConnect) || 0);
+      while (Date.now() < until);
+      socket.join(joinOnConnect);
+    }
 
     socket.on("whoami", (cb) => {
       cb({
