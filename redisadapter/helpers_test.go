@@ -163,28 +163,8 @@ func (s *server) connect(nsp string, auth testAuth) *siotest.Conn {
 	s.conns = append(s.conns, c)
 	s.mu.Unlock()
 	a, _ := json.Marshal(auth)
-	reply, err := c.Connect(nsp, string(a), wait)
-	if err != nil {
+	if _, err := c.Connect(nsp, string(a), wait); err != nil {
 		s.t.Fatalf("connect %s: %v", nsp, err)
-	}
-	// The connection handler runs once the CONNECT reply is on its way, as
-	// in Node; but there nothing else runs before it has returned, and here
-	// another goroutine (a broadcast arriving from Redis) may. Tests act at
-	// once, so wait for its joins and data.
-	if len(auth.Rooms) > 0 || auth.Data != nil {
-		eventually(s.t, "the connection handler", func() bool {
-			sock := s.io.Of(nsp).Socket(reply.SID)
-			if sock == nil || (auth.Data != nil && sock.Data() == nil) {
-				return false
-			}
-			rooms := sock.Rooms()
-			for _, r := range auth.Rooms {
-				if !slices.Contains(rooms, r) {
-					return false
-				}
-			}
-			return true
-		})
 	}
 	return c
 }
