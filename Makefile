@@ -5,7 +5,7 @@ BIN     := $(CURDIR)/.bin
 FIXTURE := $(BIN)/siogo-fixture
 SERVER  := $(BIN)/siogo
 
-.PHONY: soak fuzz-short test test-go test-compat test-browser test-deploy deps deps-npm deps-browser deps-nginx run demo bench bench-quick bench-go bench-cluster fuzz
+.PHONY: clientdist soak fuzz-short test test-go test-compat test-browser test-deploy deps deps-npm deps-browser deps-nginx run demo bench bench-quick bench-go bench-cluster fuzz
 
 test: deps test-go fuzz-short test-compat test-browser test-deploy
 
@@ -105,3 +105,12 @@ fuzz-short:
 bench-cluster: deps
 	$(GO) build -o $(FIXTURE) ./compat-tests/fixture
 	SIOGO_FIXTURE=$(FIXTURE) node compat-tests/bench/cross-node.mjs
+
+# Refreshes the client bundle socketio serves under /socket.io/ from the
+# socket.io package in node_modules (bump clientdist.Version to match).
+clientdist: deps-npm
+	rm -f internal/clientdist/dist/*.gz
+	for f in node_modules/socket.io/client-dist/*; do gzip -9 -n -c "$$f" > internal/clientdist/dist/$$(basename "$$f").gz; done
+	cp node_modules/socket.io-client/LICENSE internal/clientdist/dist/LICENSE
+	@grep -q "Version = \"$$(node -p 'require("socket.io/package.json").version')\"" internal/clientdist/clientdist.go || \
+		{ echo "make: set clientdist.Version to $$(node -p 'require("socket.io/package.json").version')"; exit 1; }

@@ -9,9 +9,11 @@ import (
 
 const defaultCORSMethods = "GET,HEAD,PUT,PATCH,POST,DELETE"
 
-// apply adds the CORS headers Node's cors middleware adds and answers a
+// Apply adds the CORS headers Node's cors middleware adds and answers a
 // preflight (OPTIONS) request with 204; it reports whether it answered.
-func (c *CORS) apply(w http.ResponseWriter, r *http.Request) bool {
+// The Server applies it to its own requests; it is exported for handlers
+// served beside it under the same policy (socketio's client bundle).
+func (c *CORS) Apply(w http.ResponseWriter, r *http.Request) bool {
 	h := w.Header()
 	origin := r.Header.Get("Origin")
 	switch {

@@ -150,7 +150,7 @@ func (srv *Server) serve(w http.ResponseWriter, r *http.Request) (transport stri
 		transport = t
 	}
 	if c := srv.opts.CORS; c != nil {
-		if c.apply(w, r) {
+		if c.Apply(w, r) {
 			return transport // preflight answered
 		}
 	}

@@ -33,6 +33,12 @@ type Options struct {
 
 	// Hooks, when set, observe the server for monitoring (see Hooks).
 	Hooks *Hooks
+
+	// NoServeClient stops the server from serving the official client
+	// bundle under Path (socket.io.js, socket.io.min.js,
+	// socket.io.esm.min.js, socket.io.msgpack.min.js and their source
+	// maps), as Node's serveClient: false.
+	NoServeClient bool
 }
 
 // RecoveryOptions configures connection state recovery.

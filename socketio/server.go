@@ -55,6 +55,9 @@ func NewServer(opts Options) *Server {
 
 // ServeHTTP serves the Engine.IO transports that carry Socket.IO.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !srv.opts.NoServeClient && srv.serveClient(w, r) {
+		return
+	}
 	srv.engine.ServeHTTP(w, r)
 }
 
