@@ -57,7 +57,7 @@ test-deploy: deps deps-nginx
 # demo runs the web demo in memory on http://127.0.0.1:3000/ (ADDR=... to
 # change); the page loads socket.io-client from node_modules.
 ADDR ?= 127.0.0.1:3000
-demo: deps-npm
+demo:
 	@echo "make: the demo is at http://$(ADDR)/ (Ctrl-C stops it)"
 	$(GO) run ./cmd/siogo -addr $(ADDR)
 

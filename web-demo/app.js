@@ -248,7 +248,7 @@ async function login(rawName) {
   showLoginError("");
   if (!name) return showLoginError("Please enter a name.");
   if (typeof io !== "function") {
-    return showLoginError("The Socket.IO client did not load from /vendor/socket.io.min.js.");
+    return showLoginError("The Socket.IO client did not load from /socket.io/socket.io.min.js.");
   }
   ui.loginButton.disabled = true;
   let first;

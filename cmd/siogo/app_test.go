@@ -38,7 +38,7 @@ type node struct {
 
 func startNode(t *testing.T, args ...string) *node {
 	t.Helper()
-	cfg, err := parseConfig(append([]string{"-addr", "127.0.0.1:0", "-jwt-secret", "test-secret", "-client-dist", t.TempDir()}, args...), func(string) string { return "" })
+	cfg, err := parseConfig(append([]string{"-addr", "127.0.0.1:0", "-jwt-secret", "test-secret"}, args...), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +301,7 @@ func TestEndpoints(t *testing.T) {
 		{"/readyz", 200, "ok"},
 		{"/", 200, "<html"},
 		{"/metrics", 200, "siogo_"},
-		{"/vendor/", 404, ""},
+		{"/socket.io/socket.io.min.js", 200, "socket.io v4.8.4"},
 	} {
 		res, err := http.Get(n.base + tc.path)
 		if err != nil {

@@ -19,7 +19,6 @@ type config struct {
 	TokenTTL     time.Duration
 	Staff        []string
 	CORSOrigins  []string
-	ClientDist   string
 	EventRate    float64
 	EventBurst   int
 	ConnRate     float64
@@ -49,7 +48,6 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&ttl, "token-ttl", env("SIOGO_TOKEN_TTL", "10m"), "lifetime of the tokens the demo issues (SIOGO_TOKEN_TTL)")
 	fs.StringVar(&staff, "staff", env("SIOGO_STAFF", "alice"), "comma-separated names allowed into the restricted room \"staff\" (SIOGO_STAFF)")
 	fs.StringVar(&origins, "cors-origins", env("SIOGO_CORS_ORIGINS", ""), "comma-separated origins allowed cross-origin, or *; empty allows same-origin only (SIOGO_CORS_ORIGINS)")
-	fs.StringVar(&c.ClientDist, "client-dist", env("SIOGO_CLIENT_DIST", "node_modules/socket.io-client/dist"), "directory of the socket.io-client browser bundle, served at /vendor/ (SIOGO_CLIENT_DIST)")
 	fs.StringVar(&eventRate, "event-rate", env("SIOGO_EVENT_RATE", "10"), "events per second a socket may send (SIOGO_EVENT_RATE)")
 	fs.StringVar(&eventBurst, "event-burst", env("SIOGO_EVENT_BURST", "20"), "burst of events a socket may send at once (SIOGO_EVENT_BURST)")
 	fs.StringVar(&connRate, "conn-rate", env("SIOGO_CONN_RATE", "200"), "new connections per second, server-wide (SIOGO_CONN_RATE)")

@@ -23,7 +23,6 @@ func (a *app) routes() http.Handler {
 		w.Write([]byte("ok\n"))
 	})
 	r.Get("/readyz", a.ready)
-	r.Handle("/vendor/*", http.StripPrefix("/vendor/", noListing(http.FileServer(http.Dir(a.cfg.ClientDist)))))
 	r.Handle("/*", http.FileServerFS(a.webFiles))
 	return r
 }
@@ -74,17 +73,6 @@ func (a *app) recoverer(next http.Handler) http.Handler {
 				http.Error(w, "internal server error", http.StatusInternalServerError)
 			}
 		}()
-		next.ServeHTTP(w, r)
-	})
-}
-
-// noListing hides directory listings of the client bundle folder.
-func noListing(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/") || r.URL.Path == "" {
-			http.NotFound(w, r)
-			return
-		}
 		next.ServeHTTP(w, r)
 	})
 }
