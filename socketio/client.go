@@ -72,7 +72,13 @@ func (srv *Server) onEngineConnection(conn *engineio.Socket) {
 }
 
 func (c *client) onMessage(data []byte, binary bool) {
-	p, err := c.dec.add(data, binary)
+	var p *Packet
+	var err error
+	if c.srv.opts.Parser == MsgpackParser {
+		p, err = decodeMsgpack(data, binary)
+	} else {
+		p, err = c.dec.add(data, binary)
+	}
 	if err != nil {
 		if fn := c.srv.hooks.ParseError; fn != nil {
 			fn(err)
@@ -256,7 +262,7 @@ func (c *client) onAck(p *Packet) {
 
 // writePacket sends one packet to this client.
 func (c *client) writePacket(p *Packet, volatile bool) {
-	c.writeMessages(EncodePacket(p), volatile)
+	c.writeMessages(c.srv.encode(p), volatile)
 }
 
 func (c *client) writeMessages(msgs []*engineio.Message, volatile bool) {

@@ -68,19 +68,9 @@ func appendOffset(data []byte, offset string) []byte {
 	return append(out, '"', ']')
 }
 
-// encodeFor encodes p for a send with flags.
-func encodeFor(p *Packet, flags BroadcastFlags) []*engineio.Message {
-	msgs := EncodePacket(p)
-	if flags.NoCompress {
-		for _, m := range msgs {
-			m.DisableCompression()
-		}
-	}
-	return msgs
-}
-
-// EncodePacket turns p into the Engine.IO messages that carry it: the text
-// packet, then one binary message per attachment. Encode once, send to many.
+// EncodePacket turns p into the Engine.IO messages that carry it with the
+// default parser: the text packet, then one binary message per attachment.
+// Encode once, send to many.
 func EncodePacket(p *Packet) []*engineio.Message {
 	msgs := make([]*engineio.Message, 0, 1+len(p.Attachments))
 	msgs = append(msgs, engineio.NewMessage(appendPacket(make([]byte, 0, 16+len(p.Namespace)+len(p.Data)), p), false))

@@ -203,7 +203,7 @@ func (a *InMemoryAdapter) Broadcast(p *Packet, opts *BroadcastOptions) {
 	if a.recovery != nil && p.Type == PacketEvent && !p.HasID && !opts.Flags.Volatile {
 		a.store(p, opts)
 	}
-	msgs := encodeFor(p, opts.Flags)
+	msgs := a.nsp.srv.encodeFor(p, opts.Flags)
 	volatile := opts.Flags.Volatile
 	n := 0
 	a.apply(opts, func(s *Socket) {
@@ -220,7 +220,7 @@ func (a *InMemoryAdapter) BroadcastWithAck(p *Packet, opts *BroadcastOptions, cl
 	if !p.HasID {
 		p.ID, p.HasID = a.nsp.nextAckID(), true
 	}
-	msgs := encodeFor(p, opts.Flags)
+	msgs := a.nsp.srv.encodeFor(p, opts.Flags)
 	onAck := func(args *Args) {
 		if args != nil { // nil: the socket disconnected first
 			ack(args)

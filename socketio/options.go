@@ -34,6 +34,11 @@ type Options struct {
 	// Hooks, when set, observe the server for monitoring (see Hooks).
 	Hooks *Hooks
 
+	// Parser is the wire format of packets (Node's parser option):
+	// DefaultParser, or MsgpackParser for clients made with
+	// socket.io-msgpack-parser.
+	Parser Parser
+
 	// NoServeClient stops the server from serving the official client
 	// bundle under Path (socket.io.js, socket.io.min.js,
 	// socket.io.esm.min.js, socket.io.msgpack.min.js and their source

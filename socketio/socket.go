@@ -422,7 +422,7 @@ func (s *Socket) emitAck(event string, args []any, ack func(*Args), flags Broadc
 		// for a recovery.
 		s.nsp.adapter.Broadcast(p, &BroadcastOptions{Rooms: []Room{s.id}, Flags: flags})
 	} else {
-		s.client.writeMessages(encodeFor(p, flags), flags.Volatile)
+		s.client.writeMessages(s.nsp.srv.encodeFor(p, flags), flags.Volatile)
 		s.nsp.srv.eventOut(s.nsp.name, p, 1)
 	}
 	if ack != nil {
@@ -529,7 +529,9 @@ func (s *Socket) sendAck(id uint64, args []any) error {
 	if err != nil {
 		return err
 	}
-	if len(atts) > 0 { // a BINARY_ACK, whose header counts the attachments
+	if len(atts) > 0 || s.nsp.srv.opts.Parser != DefaultParser {
+		// A BINARY_ACK, whose header counts the attachments, or a parser
+		// of its own.
 		p.Data, p.Attachments = buf[start:], atts
 		s.client.writePacket(&p, false)
 		return nil

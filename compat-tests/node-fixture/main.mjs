@@ -18,7 +18,7 @@ const MODES = {
 };
 
 const USAGE = `usage: main.mjs --mode MODE [--addr HOST:PORT] [--ping-interval MS] [--ping-timeout MS] [--max-payload BYTES]
-       [--connect-timeout MS] [--recovery] [--redis URL] [--redis-mode classic|sharded]
+       [--connect-timeout MS] [--recovery] [--redis URL] [--redis-mode classic|sharded] [--parser default|msgpack]
 modes: ${Object.keys(MODES).join(", ")}`;
 
 function fail(msg) {
@@ -37,6 +37,7 @@ function parseArgs(argv) {
     recovery: false,
     redis: undefined,
     redisMode: "classic",
+    parser: "default",
   };
   const flags = {
     "--mode": (v) => (opts.mode = v),
@@ -49,6 +50,10 @@ function parseArgs(argv) {
     "--redis-mode": (v) => {
       if (v !== "classic" && v !== "sharded") fail(`invalid value for --redis-mode: ${v}`);
       opts.redisMode = v;
+    },
+    "--parser": (v) => {
+      if (v !== "default" && v !== "msgpack") fail(`invalid value for --parser: ${v}`);
+      opts.parser = v;
     },
   };
   // Boolean flags take no value (Go-style --flag=true / --flag=false accepted).

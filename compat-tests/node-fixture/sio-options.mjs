@@ -1,5 +1,7 @@
 // socket.io Server options from the fixture's command line, shared by the
 // socketio-* modes (the Go twin is config.socketio() in compat-tests/fixture).
+import msgpackParser from "socket.io-msgpack-parser";
+
 export function sioOptions(opts) {
   const o = {
     path: "/socket.io/",
@@ -10,5 +12,6 @@ export function sioOptions(opts) {
   };
   if (opts.recovery) o.connectionStateRecovery = {};
   if (opts.adapter) o.adapter = opts.adapter; // --redis (main.mjs)
+  if (opts.parser === "msgpack") o.parser = msgpackParser;
   return o;
 }
