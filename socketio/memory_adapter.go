@@ -19,8 +19,8 @@ type InMemoryAdapter struct {
 	nsp *Namespace
 
 	mu    sync.RWMutex
-	rooms map[Room]set     // the sockets in each room
-	sids  map[SocketID]set // the rooms of each socket
+	rooms map[Room]set        // the sockets in each room
+	sids  map[SocketID][]Room // the rooms of each socket, in the order joined, as Node's Set
 
 	recovery *RecoveryOptions
 	rmu      sync.Mutex
@@ -52,7 +52,7 @@ func NewInMemoryAdapter(nsp *Namespace) *InMemoryAdapter {
 	a := &InMemoryAdapter{
 		nsp:   nsp,
 		rooms: make(map[Room]set),
-		sids:  make(map[SocketID]set),
+		sids:  make(map[SocketID][]Room),
 	}
 	if r := nsp.srv.opts.ConnectionStateRecovery; r != nil {
 		a.recovery = r
@@ -65,37 +65,63 @@ func NewInMemoryAdapter(nsp *Namespace) *InMemoryAdapter {
 
 // AddAll adds a socket to rooms.
 func (a *InMemoryAdapter) AddAll(id SocketID, rooms []Room) {
+	ev := &a.nsp.rooms
+	events := ev.on.Load()
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	mine := a.sids[id]
 	for _, r := range rooms {
-		mine.add(r)
-		members := a.rooms[r]
+		if !slices.Contains(mine, r) {
+			mine = append(mine, r)
+		}
+		members, existed := a.rooms[r]
+		if events {
+			if !existed {
+				ev.push(roomCreated, r, "")
+			}
+			if !members.has(id) {
+				ev.push(roomJoined, r, id)
+			}
+		}
 		members.add(id)
 		a.rooms[r] = members
 	}
 	a.sids[id] = mine
+	a.mu.Unlock()
+	if events {
+		ev.deliver()
+	}
 }
 
 // Del removes a socket from a room.
 func (a *InMemoryAdapter) Del(id SocketID, room Room) {
+	events := a.nsp.rooms.on.Load()
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	if mine, ok := a.sids[id]; ok {
-		mine.remove(room)
-		a.sids[id] = mine
+		if i := slices.Index(mine, room); i >= 0 {
+			a.sids[id] = slices.Delete(mine, i, i+1)
+		}
 	}
-	a.delFromRoomLocked(id, room)
+	a.delFromRoomLocked(id, room, events)
+	a.mu.Unlock()
+	if events {
+		a.nsp.rooms.deliver()
+	}
 }
 
-func (a *InMemoryAdapter) delFromRoomLocked(id SocketID, room Room) {
+func (a *InMemoryAdapter) delFromRoomLocked(id SocketID, room Room, events bool) {
 	members, ok := a.rooms[room]
 	if !ok {
 		return
 	}
+	if events && members.has(id) {
+		a.nsp.rooms.push(roomLeft, room, id)
+	}
 	members.remove(id)
 	if members.len() == 0 {
 		delete(a.rooms, room)
+		if events {
+			a.nsp.rooms.push(roomDeleted, room, "")
+		}
 	} else {
 		a.rooms[room] = members
 	}
@@ -103,24 +129,24 @@ func (a *InMemoryAdapter) delFromRoomLocked(id SocketID, room Room) {
 
 // DelAll removes a socket from every room.
 func (a *InMemoryAdapter) DelAll(id SocketID) {
+	events := a.nsp.rooms.on.Load()
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	for r := range a.sids[id].all() {
-		a.delFromRoomLocked(id, r)
+	for _, r := range a.sids[id] {
+		a.delFromRoomLocked(id, r, events)
 	}
 	delete(a.sids, id)
+	a.mu.Unlock()
+	if events {
+		a.nsp.rooms.deliver()
+	}
 }
 
-// SocketRooms returns the rooms of a socket.
+// SocketRooms returns the rooms of a socket, in the order it joined them
+// (its own room first), as Node's socket.rooms.
 func (a *InMemoryAdapter) SocketRooms(id SocketID) []Room {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	mine := a.sids[id]
-	out := make([]Room, 0, mine.len())
-	for r := range mine.all() {
-		out = append(out, r)
-	}
-	return out
+	return append(make([]Room, 0, len(a.sids[id])), a.sids[id]...)
 }
 
 // Sockets returns the sockets in any of rooms, or all of them.

@@ -31,6 +31,7 @@ type Namespace struct {
 	adapter Adapter
 	parent  *ParentNamespace
 	ackIDs  atomic.Uint64
+	rooms   roomEvents
 
 	mu           sync.RWMutex
 	sockets      map[SocketID]*Socket

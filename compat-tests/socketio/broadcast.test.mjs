@@ -10,7 +10,7 @@
 import { describe, it, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { startFixture, targets } from "../lib/fixture.mjs";
-import { connectClient, sioClient, ask, closeSockets } from "../lib/sio.mjs";
+import { connectClient, sioClient, ask, call, closeSockets } from "../lib/sio.mjs";
 import { once, until } from "../lib/wait.mjs";
 
 const MODE = "socketio-scenarios";
@@ -41,6 +41,49 @@ for (const target of targets()) {
         assert.deepEqual(await news, ["hi"]);
       });
     }
+  });
+
+  describe(`${target}: the adapter's room events`, () => {
+    let fx;
+    const sockets = [];
+    before(async () => {
+      fx = await startFixture({ target, mode: MODE });
+    });
+    after(async () => {
+      closeSockets(sockets);
+      await fx?.stop();
+    });
+
+    it("create-room, join-room, leave-room, delete-room in Node's order; socket.rooms in join order", async () => {
+      const A = await connectClient(sockets, fx.url, "/", WS);
+      const B = await connectClient(sockets, fx.url, "/", WS);
+      const [a, b] = [A.id, B.id]; // the client forgets its id once disconnected
+      const room = `events-${a}`;
+      const other = `other-${a}`;
+      await ask(A, "join", room);
+      await ask(B, "join", [other, room]);
+      await ask(A, "join", room); // already in: nothing
+      await ask(B, "leave", other);
+      assert.deepEqual(await ask(B, "my-rooms"), [b, room]);
+      A.disconnect();
+      await until(async () => (await call(B, "reason-of", "/", a))[0] !== null, 5000, "A's disconnection");
+      assert.deepEqual(await ask(B, "room-log", [a, b, room, other]), [
+        ["create-room", a],
+        ["join-room", a, a],
+        ["create-room", b],
+        ["join-room", b, b],
+        ["create-room", room],
+        ["join-room", room, a],
+        ["create-room", other],
+        ["join-room", other, b],
+        ["join-room", room, b],
+        ["leave-room", other, b],
+        ["delete-room", other],
+        ["leave-room", a, a],
+        ["delete-room", a],
+        ["leave-room", room, a],
+      ]);
+    });
   });
 
   describe(`${target}: socket.io rooms and broadcasts`, () => {

@@ -48,6 +48,13 @@ const popAck = (args) => (typeof args[args.length - 1] === "function" ? args.pop
 export async function start(httpServer, opts) {
   const io = new Server(httpServer, sioOptions(opts));
   const reasons = new Map(); // "nsp id" -> disconnect reason
+  // The adapter's room events of "/", as [event, room, id?].
+  const roomLog = [];
+  const adapter = io.of("/").adapter;
+  adapter.on("create-room", (room) => roomLog.push(["create-room", room]));
+  adapter.on("delete-room", (room) => roomLog.push(["delete-room", room]));
+  adapter.on("join-room", (room, id) => roomLog.push(["join-room", room, id]));
+  adapter.on("leave-room", (room, id) => roomLog.push(["leave-room", room, id]));
 
   const setup = (socket) => {
     const nsp = socket.nsp;
@@ -124,6 +131,9 @@ export async function start(httpServer, opts) {
     });
     socket.on("disconnect-me", (close) => socket.disconnect(close));
     socket.on("reason-of", (nspName, id, cb) => cb(reasons.get(`${nspName} ${id}`) ?? null));
+    // The room events that name any of these rooms or socket ids.
+    socket.on("room-log", (names, cb) => cb(roomLog.filter((e) => names.includes(e[1]) || names.includes(e[2]))));
+    socket.on("my-rooms", (cb) => cb([...socket.rooms]));
 
     // Broadcast operators driven by the client:
     // {from: "socket"|"nsp", ops: [[name, arg]...], action, event, args, rooms, close}
