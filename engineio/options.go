@@ -52,6 +52,24 @@ type Options struct {
 	// open packet.
 	InitialPacket []byte
 
+	// InitialHeaders, when set, may add headers to the response that opens
+	// a session: the polling handshake, or a direct WebSocket's 101 (Node's
+	// "initial_headers" event). The cookie of Cookie is already there.
+	InitialHeaders func(h http.Header, r *http.Request)
+
+	// Headers, when set, may add headers to every response of the
+	// transports: polls, posts and 101s, the first one included, after
+	// InitialHeaders (Node's "headers" event). Error responses do not see
+	// it, as in Node.
+	Headers func(h http.Header, r *http.Request)
+
+	// GenerateID, when set, makes the id of each new session (Node's
+	// engine.generateId) in place of a random 20-character one. Ids must be
+	// unique among open sessions and made of URL-safe characters
+	// (A-Z a-z 0-9 - _ . ~); a handshake that gets a duplicate or an
+	// invalid one is refused with 500.
+	GenerateID func(r *http.Request) string
+
 	// PerMessageDeflate enables WebSocket compression (off by default, as in
 	// Node). Messages under 1024 bytes are never compressed.
 	PerMessageDeflate bool

@@ -158,6 +158,7 @@ func (s *Socket) servePost(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/html")
 	h.Set("Content-Length", "2")
 	h.Set("Cache-Control", "no-store")
+	s.srv.customHeaders(h, r)
 	w.WriteHeader(http.StatusOK)
 	io.WriteString(w, "ok")
 }
@@ -233,6 +234,7 @@ func (srv *Server) writePayload(w http.ResponseWriter, r *http.Request, msgs []*
 		}
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
+	srv.customHeaders(h, r)
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
 

@@ -249,12 +249,66 @@ func validHeaderValue(v string) bool {
 	return true
 }
 
+// newSocket makes the session a handshake opens; nil when GenerateID gave
+// an id that cannot be used: invalid, or an open session's.
 func (srv *Server) newSocket(r *http.Request, transport string) *Socket {
+	id := ""
+	if fn := srv.opts.GenerateID; fn != nil {
+		if id = fn(r); !urlSafeID(id) {
+			return nil
+		}
+		// Refused before a WebSocket's 101; register catches a duplicate
+		// made meanwhile by a concurrent handshake.
+		srv.mu.RLock()
+		_, dup := srv.sessions[id]
+		srv.mu.RUnlock()
+		if dup {
+			return nil
+		}
+	} else {
+		id = sid.New()
+	}
 	return &Socket{
 		srv:       srv,
-		id:        sid.New(),
+		id:        id,
 		transport: transport,
 		handshake: newHandshakeData(r),
+	}
+}
+
+func (srv *Server) isClosed() bool {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	return srv.closed
+}
+
+// urlSafeID reports whether id can travel in URLs and JSON as it is.
+func urlSafeID(id string) bool {
+	if id == "" {
+		return false
+	}
+	for _, c := range []byte(id) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// customHeaders lets the application add to a transport response's
+// headers (InitialHeaders for a request without a sid, then Headers).
+func (srv *Server) customHeaders(h http.Header, r *http.Request) {
+	initial, every := srv.opts.InitialHeaders, srv.opts.Headers
+	if initial == nil && every == nil {
+		return
+	}
+	if initial != nil && !r.URL.Query().Has("sid") {
+		initial(h, r)
+	}
+	if every != nil {
+		every(h, r)
 	}
 }
 
@@ -267,10 +321,15 @@ func (srv *Server) register(s *Socket) bool {
 		fn(s.transport)
 	}
 	srv.mu.Lock()
-	if srv.closed {
+	_, dup := srv.sessions[s.id] // only a GenerateID can make one
+	if srv.closed || dup {
 		srv.mu.Unlock()
 		if fn := srv.hooks.SessionClosed; fn != nil {
-			fn(s.transport, ReasonServerShuttingDown)
+			reason := ReasonServerShuttingDown
+			if dup {
+				reason = ReasonTransportError
+			}
+			fn(s.transport, reason)
 		}
 		return false
 	}
@@ -299,9 +358,17 @@ func (srv *Server) remove(s *Socket) {
 // session's first poll and carries the open packet.
 func (srv *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
 	s := srv.newSocket(r, Polling)
+	if s == nil {
+		http.Error(w, "engineio: GenerateID made an invalid or duplicate session id", http.StatusInternalServerError)
+		return
+	}
 	s.wake = make(chan struct{}, 1) // only polling sessions wait for a GET
 	if !srv.register(s) {
-		srv.refuse(w, &requestError{code: codeBadRequest}, false)
+		if srv.isClosed() {
+			srv.refuse(w, &requestError{code: codeBadRequest}, false)
+		} else {
+			http.Error(w, "engineio: GenerateID made the id of an open session", http.StatusInternalServerError)
+		}
 		return
 	}
 	if c := srv.sessionCookie(s.id); c != "" {

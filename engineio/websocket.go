@@ -56,10 +56,15 @@ type wsTransport interface {
 // serveDirectWebSocket opens a session whose first transport is WebSocket.
 func (srv *Server) serveDirectWebSocket(w http.ResponseWriter, r *http.Request) {
 	s := srv.newSocket(r, WebSocket)
+	if s == nil {
+		http.Error(w, "engineio: GenerateID made an invalid or duplicate session id", http.StatusInternalServerError)
+		return
+	}
 	header := http.Header{}
 	if c := srv.sessionCookie(s.id); c != "" {
 		header.Set("Set-Cookie", c)
 	}
+	srv.customHeaders(header, r)
 	t, err := srv.acceptWebSocket(w, r, header)
 	if err != nil {
 		srv.refused(RefusedBadRequest)
@@ -80,7 +85,12 @@ func (srv *Server) serveDirectWebSocket(w http.ResponseWriter, r *http.Request) 
 
 // serveUpgrade takes the WebSocket that a polling session opens to upgrade.
 func (s *Socket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
-	t, err := s.srv.acceptWebSocket(w, r, nil)
+	var header http.Header
+	if s.srv.opts.Headers != nil {
+		header = http.Header{}
+		s.srv.customHeaders(header, r)
+	}
+	t, err := s.srv.acceptWebSocket(w, r, header)
 	if err != nil {
 		s.srv.refused(RefusedBadRequest)
 		return // the upgrader has answered the malformed request
