@@ -48,6 +48,26 @@ var errorMessages = [...]string{
 	codeUnsupportedProtocolVersion: "Unsupported protocol version",
 }
 
+// ConnectionError is a refused request, as Node's "connection_error"
+// event reports it (see Options.OnConnectionError).
+type ConnectionError struct {
+	Request *http.Request
+	// Code is Node's error code: 0 Transport unknown, 1 Session ID
+	// unknown, 2 Bad handshake method, 3 Bad request, 4 Forbidden, 5
+	// Unsupported protocol version; Message is the text of the code.
+	Code    int
+	Message string
+	// Context is what AllowRequest said, when it refused; "" otherwise.
+	Context string
+}
+
+func (e *ConnectionError) Error() string {
+	if e.Context != "" {
+		return "engineio: " + e.Message + ": " + e.Context
+	}
+	return "engineio: " + e.Message
+}
+
 // requestError is a refusal of an HTTP request, written the way Node writes it.
 type requestError struct {
 	code    errorCode

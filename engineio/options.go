@@ -40,6 +40,11 @@ type Options struct {
 	// refuses it with 403 Forbidden and the error's text as the message.
 	AllowRequest func(r *http.Request) error
 
+	// OnConnectionError, when set, is told of every request refused with
+	// one of Node's error codes (Node's "connection_error" event), to log
+	// it, say. It runs before the answer is written and must not block.
+	OnConnectionError func(*ConnectionError)
+
 	// CORS, when set, adds CORS headers and answers preflight requests.
 	CORS *CORS
 

@@ -55,7 +55,7 @@ func (s *Socket) servePoll(w http.ResponseWriter, r *http.Request) {
 		if s.ws != nil && s.state != stateClosed {
 			s.pollActive = false
 			s.mu.Unlock()
-			s.srv.refuse(w, &requestError{code: codeBadRequest}, false)
+			s.srv.refuse(w, r, &requestError{code: codeBadRequest}, false)
 			return
 		}
 	}

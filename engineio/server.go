@@ -161,13 +161,13 @@ func (srv *Server) serve(w http.ResponseWriter, r *http.Request) (transport stri
 		rerr = &requestError{code: codeUnknownSID}
 	}
 	if rerr != nil {
-		srv.refuse(w, rerr, upgrade)
+		srv.refuse(w, r, rerr, upgrade)
 		return transport
 	}
 	switch {
 	case s == nil && query.Get("EIO") != "4":
 		// Node takes anything but "4" for v3, which it refuses.
-		srv.refuse(w, &requestError{code: codeUnsupportedProtocolVersion}, upgrade)
+		srv.refuse(w, r, &requestError{code: codeUnsupportedProtocolVersion}, upgrade)
 	case s == nil && upgrade:
 		srv.serveDirectWebSocket(w, r)
 	case s == nil:
@@ -187,8 +187,11 @@ func (srv *Server) serve(w http.ResponseWriter, r *http.Request) (transport stri
 
 // refuse answers a refused request the way Node does for its kind: JSON for
 // polling and handshakes, plain text before a WebSocket upgrade.
-func (srv *Server) refuse(w http.ResponseWriter, e *requestError, upgrade bool) {
+func (srv *Server) refuse(w http.ResponseWriter, r *http.Request, e *requestError, upgrade bool) {
 	srv.refused(refusedNames[e.code])
+	if fn := srv.opts.OnConnectionError; fn != nil {
+		fn(&ConnectionError{Request: r, Code: int(e.code), Message: errorMessages[e.code], Context: e.message})
+	}
 	if upgrade {
 		e.writeUpgrade(w)
 	} else {
@@ -365,7 +368,7 @@ func (srv *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
 	s.wake = make(chan struct{}, 1) // only polling sessions wait for a GET
 	if !srv.register(s) {
 		if srv.isClosed() {
-			srv.refuse(w, &requestError{code: codeBadRequest}, false)
+			srv.refuse(w, r, &requestError{code: codeBadRequest}, false)
 		} else {
 			http.Error(w, "engineio: GenerateID made the id of an open session", http.StatusInternalServerError)
 		}
