@@ -7,10 +7,11 @@
 // Who received a broadcast is read after a "fence": a broadcast to everyone
 // sent after the one under test. Packets of one connection arrive in order,
 // so once every client has the fence, every copy of the broadcast is in.
-import { describe, it, before, after, beforeEach, afterEach } from "node:test";
+import { describe, it, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { startFixture, targets } from "../lib/fixture.mjs";
-import { connectClient, sioClient, ask, call, closeSockets } from "../lib/sio.mjs";
+import { targets } from "../lib/fixture.mjs";
+import { fixtureSuite } from "../lib/suite.mjs";
+import { connectClient, sioClient, ask, call } from "../lib/sio.mjs";
 import { once, until } from "../lib/wait.mjs";
 
 const MODE = "socketio-scenarios";
@@ -18,22 +19,14 @@ const WS = { transports: ["websocket"] };
 
 for (const target of targets()) {
   describe(`${target}: rooms joined by the connection handler`, () => {
-    let fx;
-    const sockets = [];
-    before(async () => {
-      fx = await startFixture({ target, mode: MODE });
-    });
-    afterEach(() => closeSockets(sockets));
-    after(async () => {
-      closeSockets(sockets);
-      await fx?.stop();
-    });
+    const env = fixtureSuite({ target, mode: MODE });
+    const { sockets } = env;
 
     for (const transport of ["websocket", "polling"]) {
       it(`${transport}: a broadcast sent as soon as the client is connected reaches the room its slow connection handler joined`, async () => {
-        const sender = await connectClient(sockets, fx.url, "/", WS);
+        const sender = await connectClient(sockets, env.url, "/", WS);
         const room = `joined-on-connect-${transport}`;
-        const s = sioClient(sockets, fx.url, "/", { transports: [transport], auth: { joinOnConnect: room, slowConnect: 40 } });
+        const s = sioClient(sockets, env.url, "/", { transports: [transport], auth: { joinOnConnect: room, slowConnect: 40 } });
         const news = once(s, "news", 5000);
         // Broadcast the moment "connect" fires: in Node the handler has
         // run by then, whatever it took.
@@ -44,19 +37,12 @@ for (const target of targets()) {
   });
 
   describe(`${target}: the adapter's room events`, () => {
-    let fx;
-    const sockets = [];
-    before(async () => {
-      fx = await startFixture({ target, mode: MODE });
-    });
-    after(async () => {
-      closeSockets(sockets);
-      await fx?.stop();
-    });
+    const env = fixtureSuite({ target, mode: MODE });
+    const { sockets } = env;
 
     it("create-room, join-room, leave-room, delete-room in Node's order; socket.rooms in join order", async () => {
-      const A = await connectClient(sockets, fx.url, "/", WS);
-      const B = await connectClient(sockets, fx.url, "/", WS);
+      const A = await connectClient(sockets, env.url, "/", WS);
+      const B = await connectClient(sockets, env.url, "/", WS);
       const [a, b] = [A.id, B.id]; // the client forgets its id once disconnected
       const room = `events-${a}`;
       const other = `other-${a}`;
@@ -87,16 +73,13 @@ for (const target of targets()) {
   });
 
   describe(`${target}: socket.io rooms and broadcasts`, () => {
-    let fx;
-    const sockets = [];
+    const env = fixtureSuite({ target, mode: MODE });
+    const { sockets } = env;
     let A, B, C, D, E; // A in r1; B in r1, r2; C in r2; D in none; E: A's connection on /custom, in r1
     let clients; // name -> socket, the "/" ones
     let received; // name -> [args of "bc"]
-    before(async () => {
-      fx = await startFixture({ target, mode: MODE });
-    });
     beforeEach(async () => {
-      [A, B, C, D] = await Promise.all(["A", "B", "C", "D"].map(() => connectClient(sockets, fx.url, "/", WS)));
+      [A, B, C, D] = await Promise.all(["A", "B", "C", "D"].map(() => connectClient(sockets, env.url, "/", WS)));
       E = A.io.socket("/custom"); // connects by itself (autoConnect), on A's engine
       sockets.push(E);
       await once(E, "connect", 5000, { failOn: ["connect_error"] });
@@ -111,11 +94,6 @@ for (const target of targets()) {
       assert.deepEqual(await ask(B, "join", ["r1", "r2"]), [B.id, "r1", "r2"].sort());
       assert.deepEqual(await ask(C, "join", ["r2"]), [C.id, "r2"].sort());
       await ask(E, "join", "r1");
-    });
-    afterEach(() => closeSockets(sockets));
-    after(async () => {
-      closeSockets(sockets);
-      await fx?.stop();
     });
 
     const op = (from, spec) => ask(from, "op", spec);

@@ -6,6 +6,7 @@ import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
 import { startFixture, targets } from "../lib/fixture.mjs";
+import { fixtureSuite } from "../lib/suite.mjs";
 import { sioClient, connected, connectClient, connectError, ask, closeSockets } from "../lib/sio.mjs";
 import { once, until } from "../lib/wait.mjs";
 import { openSio, nextText } from "../lib/sio-raw.mjs";
@@ -14,19 +15,11 @@ const MODE = "socketio-scenarios";
 
 for (const target of targets()) {
   describe(`${target}: socket.io connect`, () => {
-    let fx;
-    const sockets = [];
-    before(async () => {
-      fx = await startFixture({ target, mode: MODE });
-    });
-    afterEach(() => closeSockets(sockets));
-    after(async () => {
-      closeSockets(sockets);
-      await fx?.stop();
-    });
+    const env = fixtureSuite({ target, mode: MODE });
+    const { sockets } = env;
 
     it("connects to /: socket.id is the id the server sees, auth defaults to {}", async () => {
-      const s = await connectClient(sockets, fx.url);
+      const s = await connectClient(sockets, env.url);
       assert.equal(typeof s.id, "string");
       assert.notEqual(s.id, s.io.engine.id);
       const me = await ask(s, "whoami");
@@ -43,19 +36,19 @@ for (const target of targets()) {
 
     it("auth payload reaches the server as sent", async () => {
       const auth = { token: "abc", n: 1, nested: { list: [1, "two", null], ok: true } };
-      const s = await connectClient(sockets, fx.url, "/", { auth });
+      const s = await connectClient(sockets, env.url, "/", { auth });
       const me = await ask(s, "whoami");
       assert.deepEqual(me.auth, auth);
       assert.deepEqual(Object.keys(me.auth), ["token", "n", "nested"]);
     });
 
     it("auth as a function is called and its result sent", async () => {
-      const s = await connectClient(sockets, fx.url, "/", { auth: (cb) => cb({ fn: "yes" }) });
+      const s = await connectClient(sockets, env.url, "/", { auth: (cb) => cb({ fn: "yes" }) });
       assert.deepEqual((await ask(s, "whoami")).auth, { fn: "yes" });
     });
 
     it("connects to a custom namespace /custom", async () => {
-      const s = await connectClient(sockets, fx.url, "/custom", { auth: { c: 1 } });
+      const s = await connectClient(sockets, env.url, "/custom", { auth: { c: 1 } });
       const me = await ask(s, "whoami");
       assert.equal(me.nsp, "/custom");
       assert.equal(me.id, s.id);
@@ -63,17 +56,17 @@ for (const target of targets()) {
     });
 
     it("connects to dynamic namespaces /dyn-42 and /dyn-7 (regexp ^/dyn-\\d+$); /dyn-x is refused", async () => {
-      const a = await connectClient(sockets, fx.url, "/dyn-42");
-      const b = await connectClient(sockets, fx.url, "/dyn-7");
+      const a = await connectClient(sockets, env.url, "/dyn-42");
+      const b = await connectClient(sockets, env.url, "/dyn-7");
       assert.equal((await ask(a, "whoami")).nsp, "/dyn-42");
       assert.equal((await ask(b, "whoami")).nsp, "/dyn-7");
-      const err = await connectError(sioClient(sockets, fx.url, "/dyn-x"));
+      const err = await connectError(sioClient(sockets, env.url, "/dyn-x"));
       assert.equal(err.message, "Invalid namespace");
       assert.equal(err.data, undefined);
     });
 
     it("invalid namespace: connect_error 'Invalid namespace' with no data, no retry", async () => {
-      const s = sioClient(sockets, fx.url, "/nope");
+      const s = sioClient(sockets, env.url, "/nope");
       const err = await connectError(s);
       assert.ok(err instanceof Error);
       assert.equal(err.message, "Invalid namespace");
@@ -83,7 +76,7 @@ for (const target of targets()) {
     });
 
     it("middleware refusal with data: connect_error message and data", async () => {
-      const s = sioClient(sockets, fx.url, "/guarded", { auth: { token: "data" } });
+      const s = sioClient(sockets, env.url, "/guarded", { auth: { token: "data" } });
       const err = await connectError(s);
       assert.equal(err.message, "not authorized");
       assert.deepEqual(err.data, { code: 42, detail: ["a", { b: null }] });
@@ -91,33 +84,33 @@ for (const target of targets()) {
     });
 
     it("middleware refusal without data: message only, data undefined", async () => {
-      const err = await connectError(sioClient(sockets, fx.url, "/guarded", { auth: { token: "wrong" } }));
+      const err = await connectError(sioClient(sockets, env.url, "/guarded", { auth: { token: "wrong" } }));
       assert.equal(err.message, "plain refusal");
       assert.equal(err.data, undefined);
     });
 
     it("middleware admits: /guarded with token ok", async () => {
-      const s = await connectClient(sockets, fx.url, "/guarded", { auth: { token: "ok" } });
+      const s = await connectClient(sockets, env.url, "/guarded", { auth: { token: "ok" } });
       const me = await ask(s, "whoami");
       assert.equal(me.nsp, "/guarded");
       assert.deepEqual(me.auth, { token: "ok" });
     });
 
     it("polling-only client stays on polling", async () => {
-      const s = await connectClient(sockets, fx.url, "/", { transports: ["polling"] });
+      const s = await connectClient(sockets, env.url, "/", { transports: ["polling"] });
       assert.equal(s.io.engine.transport.name, "polling");
       assert.equal((await ask(s, "whoami")).transport, "polling");
       assert.deepEqual(await ask(s, "ack", "over", "polling"), "over");
     });
 
     it("websocket-only client", async () => {
-      const s = await connectClient(sockets, fx.url, "/", { transports: ["websocket"] });
+      const s = await connectClient(sockets, env.url, "/", { transports: ["websocket"] });
       assert.equal(s.io.engine.transport.name, "websocket");
       assert.equal((await ask(s, "whoami")).transport, "websocket");
     });
 
     it("default client upgrades from polling to websocket", async () => {
-      const s = sioClient(sockets, fx.url);
+      const s = sioClient(sockets, env.url);
       const upgraded = once(s.io, "open", 5000).then(() => once(s.io.engine, "upgrade", 5000));
       await connected(s);
       await upgraded;
@@ -125,9 +118,9 @@ for (const target of targets()) {
     });
 
     it("multiplexing: io(url) and io(url + '/custom') share one Manager and one engine", async () => {
-      const a = io(fx.url, { reconnection: false });
-      const b = io(fx.url + "/custom", { reconnection: false });
-      const c = io(fx.url + "/dyn-1", { reconnection: false });
+      const a = io(env.url, { reconnection: false });
+      const b = io(env.url + "/custom", { reconnection: false });
+      const c = io(env.url + "/dyn-1", { reconnection: false });
       sockets.push(a, b, c);
       await Promise.all([connected(a), connected(b), connected(c)]);
       assert.equal(a.io, b.io);

@@ -1,10 +1,11 @@
 // Socket.IO events with socket.io-client 4.8 against the "socketio-scenarios"
 // fixtures: every JSON type and binary shape both ways, acks both ways (with
 // binary, with timeouts), and 1,000 events in order both ways.
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { startFixture, targets } from "../lib/fixture.mjs";
-import { connectClient, call, callWithin, ask, closeSockets } from "../lib/sio.mjs";
+import { targets } from "../lib/fixture.mjs";
+import { fixtureSuite } from "../lib/suite.mjs";
+import { connectClient, call, callWithin, ask } from "../lib/sio.mjs";
 import { once, collect } from "../lib/wait.mjs";
 
 const MODE = "socketio-scenarios";
@@ -39,22 +40,14 @@ function wire(socket) {
 
 for (const target of targets()) {
   describe(`${target}: socket.io messages`, () => {
-    let fx;
-    const sockets = [];
-    before(async () => {
-      fx = await startFixture({ target, mode: MODE });
-    });
-    afterEach(() => closeSockets(sockets));
-    after(async () => {
-      closeSockets(sockets);
-      await fx?.stop();
-    });
+    const env = fixtureSuite({ target, mode: MODE });
+    const { sockets } = env;
 
     for (const transport of ["websocket", "polling"]) {
       const opts = { transports: [transport] };
 
       it(`${transport}: server → client, every JSON type as an event and as an ack; exact wire text`, async () => {
-        const s = await connectClient(sockets, fx.url, "/", opts);
+        const s = await connectClient(sockets, env.url, "/", opts);
         const packets = wire(s);
         const ev = once(s, "types");
         const acked = await call(s, "types");
@@ -70,7 +63,7 @@ for (const target of targets()) {
       });
 
       it(`${transport}: client → server → client, every JSON type (echo keeps key order, server decodes the values)`, async () => {
-        const s = await connectClient(sockets, fx.url, "/", opts);
+        const s = await connectClient(sockets, env.url, "/", opts);
         const packets = wire(s);
         const ev = once(s, "echo");
         const acked = await call(s, "echo", ...TYPES);
@@ -83,7 +76,7 @@ for (const target of targets()) {
       });
 
       it(`${transport}: server → client binary: Buffer, nested, Uint8Array, Uint16Array, ArrayBuffer, empty → Buffers`, async () => {
-        const s = await connectClient(sockets, fx.url, "/", opts);
+        const s = await connectClient(sockets, env.url, "/", opts);
         const packets = wire(s);
         const ev = once(s, "binary");
         const acked = await call(s, "binary");
@@ -108,7 +101,7 @@ for (const target of targets()) {
       });
 
       it(`${transport}: client → server binary: Buffer, ArrayBuffer, Uint8Array, subarray, Uint16Array, Float32Array, nested`, async () => {
-        const s = await connectClient(sockets, fx.url, "/", opts);
+        const s = await connectClient(sockets, env.url, "/", opts);
         const sent = [
           Buffer.from([1, 2]),
           new Uint8Array([3, 4]).buffer,
@@ -142,7 +135,7 @@ for (const target of targets()) {
       });
 
       it(`${transport}: client → server ack (no args, several args, binary args)`, async () => {
-        const s = await connectClient(sockets, fx.url, "/", opts);
+        const s = await connectClient(sockets, env.url, "/", opts);
         assert.deepEqual(await call(s, "ack"), []);
         assert.deepEqual(await call(s, "ack", 1, "a", { b: [true] }), [1, "a", { b: [true] }]);
         const [bin, obj] = await call(s, "ack", Buffer.from([0xff, 0]), { x: new Uint8Array([1]) });
@@ -152,7 +145,7 @@ for (const target of targets()) {
       });
 
       it(`${transport}: server → client emitWithAck, the client answers (binary in both directions)`, async () => {
-        const s = await connectClient(sockets, fx.url, "/", opts);
+        const s = await connectClient(sockets, env.url, "/", opts);
         const questions = [];
         s.on("question", (...args) => {
           const cb = args.pop();
@@ -175,7 +168,7 @@ for (const target of targets()) {
       });
 
       it(`${transport}: server socket.timeout(200).emitWithAck to a client that never acks → timeout error`, async () => {
-        const s = await connectClient(sockets, fx.url, "/", opts);
+        const s = await connectClient(sockets, env.url, "/", opts);
         let got = 0;
         s.on("never-answered", () => got++);
         const res = await ask(s, "ask-timeout", 200);
@@ -185,7 +178,7 @@ for (const target of targets()) {
       });
 
       it(`${transport}: client socket.timeout(200).emitWithAck to an event the server never acks → error`, async () => {
-        const s = await connectClient(sockets, fx.url, "/", opts);
+        const s = await connectClient(sockets, env.url, "/", opts);
         const t0 = Date.now();
         await assert.rejects(s.timeout(200).emitWithAck("no-ack", 1), (err) => {
           assert.equal(err.message, "operation has timed out");
@@ -201,7 +194,7 @@ for (const target of targets()) {
       const opts = transport === "upgrade" ? {} : { transports: [transport] };
       it(`${transport}: 1,000 events client → server → client arrive in order both ways`, async () => {
         const N = 1000;
-        const s = await connectClient(sockets, fx.url, "/", opts);
+        const s = await connectClient(sockets, env.url, "/", opts);
         const echoed = collect(s, "seq", N, 20000, { failOn: ["disconnect"] });
         for (let i = 0; i < N; i++) s.emit("seq", i);
         const got = (await echoed).map(([n]) => n);

@@ -2,14 +2,15 @@
 // default): pages load <script src="/socket.io/socket.io.js"> from the
 // server they talk to. Each target must answer with the files of the
 // socket.io package, with Node's headers, ETag and 304s.
-import { describe, it, before, after } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import zlib from "node:zlib";
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { startFixture, targets } from "../lib/fixture.mjs";
+import { targets } from "../lib/fixture.mjs";
+import { fixtureSuite } from "../lib/suite.mjs";
 
 const require = createRequire(import.meta.url);
 const DIST = path.join(path.dirname(require.resolve("socket.io/package.json")), "client-dist");
@@ -39,19 +40,13 @@ function request(url, { method = "GET", headers = {} } = {}) {
 
 for (const target of targets()) {
   describe(`${target}: the client bundle under /socket.io/`, () => {
-    let fx;
-    before(async () => {
-      fx = await startFixture({ target, mode: "socketio-scenarios" });
-    });
-    after(async () => {
-      await fx?.stop();
-    });
+    const env = fixtureSuite({ target, mode: "socketio-scenarios" });
 
     const files = fs.readdirSync(DIST);
     it("serves every file of the package's client-dist", () => assert.equal(files.length, 8));
     for (const file of files) {
       it(`${file}: the package's bytes, with Node's headers`, async () => {
-        const res = await request(`${fx.url}/socket.io/${file}`);
+        const res = await request(`${env.url}/socket.io/${file}`);
         assert.equal(res.status, 200);
         assert.equal(res.headers["content-type"], `application/${file.endsWith(".map") ? "json" : "javascript"}; charset=utf-8`);
         assert.equal(res.headers.etag, `"${VERSION}"`);
@@ -72,7 +67,7 @@ for (const target of targets()) {
     ];
     for (const [accept, want] of encodings) {
       it(`Accept-Encoding: ${accept} → ${want ?? "identity"}`, async () => {
-        const res = await request(`${fx.url}/socket.io/socket.io.min.js?v=2`, { headers: { "accept-encoding": accept } });
+        const res = await request(`${env.url}/socket.io/socket.io.min.js?v=2`, { headers: { "accept-encoding": accept } });
         assert.equal(res.status, 200);
         assert.equal(res.headers["content-encoding"], want);
         assert.ok(res.body.equals(fs.readFileSync(path.join(DIST, "socket.io.min.js"))));
@@ -81,14 +76,14 @@ for (const target of targets()) {
 
     for (const etag of [`"${VERSION}"`, `W/"${VERSION}"`]) {
       it(`If-None-Match: ${etag} → 304 without a body`, async () => {
-        const res = await request(`${fx.url}/socket.io/socket.io.js`, { headers: { "if-none-match": etag } });
+        const res = await request(`${env.url}/socket.io/socket.io.js`, { headers: { "if-none-match": etag } });
         assert.equal(res.status, 304);
         assert.equal(res.body.length, 0);
       });
     }
 
     it("HEAD: the headers, no body", async () => {
-      const res = await request(`${fx.url}/socket.io/socket.io.js`, { method: "HEAD" });
+      const res = await request(`${env.url}/socket.io/socket.io.js`, { method: "HEAD" });
       assert.equal(res.status, 200);
       assert.equal(res.headers.etag, `"${VERSION}"`);
       assert.equal(res.body.length, 0);
@@ -96,7 +91,7 @@ for (const target of targets()) {
 
     for (const p of ["/socket.io/socket.io.msgpack.js", "/socket.io/socket.io.js/", "/socket.io/socket%2Eio.js", "/socket.io/client.js"]) {
       it(`${p}: not a client file, the engine answers 400 Transport unknown`, async () => {
-        const res = await request(`${fx.url}${p}`);
+        const res = await request(`${env.url}${p}`);
         assert.equal(res.status, 400);
         assert.deepEqual(JSON.parse(res.body), { code: 0, message: "Transport unknown" });
       });
