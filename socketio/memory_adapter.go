@@ -19,8 +19,8 @@ type InMemoryAdapter struct {
 	nsp *Namespace
 
 	mu    sync.RWMutex
-	rooms map[Room]set        // the sockets in each room
-	sids  map[SocketID][]Room // the rooms of each socket, in the order joined, as Node's Set
+	rooms map[Room]set          // the sockets in each room
+	sids  map[SocketID]roomList // the rooms of each socket
 
 	recovery *RecoveryOptions
 	rmu      sync.Mutex
@@ -52,7 +52,7 @@ func NewInMemoryAdapter(nsp *Namespace) *InMemoryAdapter {
 	a := &InMemoryAdapter{
 		nsp:   nsp,
 		rooms: make(map[Room]set),
-		sids:  make(map[SocketID][]Room),
+		sids:  make(map[SocketID]roomList),
 	}
 	if r := nsp.srv.opts.ConnectionStateRecovery; r != nil {
 		a.recovery = r
@@ -70,9 +70,7 @@ func (a *InMemoryAdapter) AddAll(id SocketID, rooms []Room) {
 	a.mu.Lock()
 	mine := a.sids[id]
 	for _, r := range rooms {
-		if !slices.Contains(mine, r) {
-			mine = append(mine, r)
-		}
+		mine.add(r)
 		members, existed := a.rooms[r]
 		if events {
 			if !existed {
@@ -97,9 +95,8 @@ func (a *InMemoryAdapter) Del(id SocketID, room Room) {
 	events := a.nsp.rooms.on.Load()
 	a.mu.Lock()
 	if mine, ok := a.sids[id]; ok {
-		if i := slices.Index(mine, room); i >= 0 {
-			a.sids[id] = slices.Delete(mine, i, i+1)
-		}
+		mine.remove(room)
+		a.sids[id] = mine
 	}
 	a.delFromRoomLocked(id, room, events)
 	a.mu.Unlock()
@@ -131,7 +128,7 @@ func (a *InMemoryAdapter) delFromRoomLocked(id SocketID, room Room, events bool)
 func (a *InMemoryAdapter) DelAll(id SocketID) {
 	events := a.nsp.rooms.on.Load()
 	a.mu.Lock()
-	for _, r := range a.sids[id] {
+	for _, r := range a.sids[id].order {
 		a.delFromRoomLocked(id, r, events)
 	}
 	delete(a.sids, id)
@@ -146,7 +143,8 @@ func (a *InMemoryAdapter) DelAll(id SocketID) {
 func (a *InMemoryAdapter) SocketRooms(id SocketID) []Room {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	return append(make([]Room, 0, len(a.sids[id])), a.sids[id]...)
+	order := a.sids[id].order
+	return append(make([]Room, 0, len(order)), order...)
 }
 
 // Sockets returns the sockets in any of rooms, or all of them.
@@ -479,4 +477,51 @@ func (s set) all() iter.Seq[string] {
 			}
 		}
 	}
+}
+
+// roomList is the rooms of one socket in the order it joined them, as
+// Node's Set keeps them: Socket.Rooms reads like socket.rooms, and a
+// disconnection leaves them in Node's order. Most sockets are in a few
+// rooms, where a scan is cheapest; past indexFrom an index keeps joins
+// from growing quadratic.
+type roomList struct {
+	order []Room
+	index map[Room]struct{}
+}
+
+const indexFrom = 16
+
+func (l *roomList) has(r Room) bool {
+	if l.index != nil {
+		_, ok := l.index[r]
+		return ok
+	}
+	return slices.Contains(l.order, r)
+}
+
+func (l *roomList) add(r Room) {
+	if l.has(r) {
+		return
+	}
+	l.order = append(l.order, r)
+	switch {
+	case l.index != nil:
+		l.index[r] = struct{}{}
+	case len(l.order) > indexFrom:
+		l.index = make(map[Room]struct{}, 2*len(l.order))
+		for _, x := range l.order {
+			l.index[x] = struct{}{}
+		}
+	}
+}
+
+func (l *roomList) remove(r Room) {
+	if !l.has(r) {
+		return
+	}
+	if l.index != nil {
+		delete(l.index, r)
+	}
+	i := slices.Index(l.order, r)
+	l.order = slices.Delete(l.order, i, i+1)
 }
