@@ -44,7 +44,7 @@ type client struct {
 	parked    int // handlers of this client waiting for an ack
 	enqueued  uint64
 	processed uint64
-	connTimer *time.Timer // until the first namespace is joined
+	connTimer *time.Timer // the connect timeout, then the first hold's bound (onTimer)
 	held      *heldWrites // what was sent while holding
 }
 
@@ -60,14 +60,7 @@ func (srv *Server) onEngineConnection(conn *engineio.Socket) {
 	conn.OnClose(func(reason string, _ error) { c.onClose(reason) })
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.connTimer = time.AfterFunc(srv.opts.ConnectTimeout, func() {
-		c.mu.Lock()
-		idle := len(c.sockets) == 0
-		c.mu.Unlock()
-		if idle {
-			c.close(ReasonForcedServerClose)
-		}
-	})
+	c.connTimer = time.AfterFunc(srv.opts.ConnectTimeout, c.onTimer)
 	srv.addClient(c)
 }
 
@@ -228,15 +221,33 @@ func (c *client) socket(nsp string) *Socket {
 	return nil
 }
 
+// onTimer ends a hold that has lasted maxHold or, before the first
+// namespace is joined, the connection: one timer serves both, so that a
+// connection makes one.
+func (c *client) onTimer() {
+	if c.holding.Load() {
+		c.release()
+		return
+	}
+	c.mu.Lock()
+	idle := len(c.sockets) == 0
+	c.mu.Unlock()
+	if idle {
+		c.close(ReasonForcedServerClose)
+	}
+}
+
 // attach records a socket that completed its CONNECT (handle connects only
-// a namespace the client has no socket in). The connect timer
-// is done with: dropped, not just stopped, so the idle connection does not
-// keep it.
+// a namespace the client has no socket in). The connect timer is done
+// with, unless it bounds a hold (release drops it then): dropped, not just
+// stopped, so the idle connection does not keep it.
 func (c *client) attach(s *Socket) {
 	c.mu.Lock()
 	c.sockets = append(c.sockets, s)
-	t := c.connTimer
-	c.connTimer = nil
+	var t *time.Timer
+	if !c.holding.Load() {
+		t, c.connTimer = c.connTimer, nil
+	}
 	c.mu.Unlock()
 	if t != nil {
 		t.Stop()

@@ -19,7 +19,6 @@ const maxHeld = 64
 // heldWrites is what was sent to a client during a hold, in order.
 type heldWrites struct {
 	writes []heldWrite
-	timer  *time.Timer
 }
 
 type heldWrite struct {
@@ -41,10 +40,18 @@ type heldWrite struct {
 // maxHeld writes.
 //
 // Called on the client's worker, before the socket can be reached.
+//
+// The bound is the connect timer, which the first namespace's hold takes
+// over (onTimer); a later namespace's makes a timer of its own.
 func (c *client) hold() {
 	c.mu.Lock()
-	c.held = &heldWrites{timer: time.AfterFunc(maxHold, c.release)}
+	c.held = &heldWrites{}
 	c.holding.Store(true)
+	if c.connTimer != nil {
+		c.connTimer.Reset(maxHold)
+	} else {
+		c.connTimer = time.AfterFunc(maxHold, c.onTimer)
+	}
 	c.mu.Unlock()
 }
 
@@ -80,7 +87,6 @@ func (c *client) release() {
 	}
 	c.releasing = true
 	h := c.held
-	h.timer.Stop()
 	for len(h.writes) > 0 {
 		writes := h.writes
 		h.writes = nil
@@ -99,5 +105,10 @@ func (c *client) release() {
 	c.held = nil
 	c.holding.Store(false)
 	c.releasing = false
+	t := c.connTimer
+	c.connTimer = nil // the socket is attached: no connect timeout any more
 	c.mu.Unlock()
+	if t != nil {
+		t.Stop()
+	}
 }
